@@ -1,0 +1,111 @@
+"""The one shared validator for time-series inputs.
+
+Every public function that takes returns or prices calls :func:`check_timeseries` first,
+so a user gets the same clear error everywhere: what was received, what is allowed, and
+how to fix it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from riskkit._errors import DataError, RiskkitWarning
+
+__all__ = ["NanPolicy", "check_timeseries", "warn"]
+
+NanPolicy = Literal["raise", "omit"]
+
+
+def warn(message: str, *, stacklevel: int = 3) -> None:
+    """Issue a :class:`RiskkitWarning` pointing at the caller's caller."""
+    warnings.warn(message, RiskkitWarning, stacklevel=stacklevel)
+
+
+def check_timeseries(
+    x: object,
+    *,
+    name: str = "returns",
+    min_length: int = 2,
+    nan_policy: NanPolicy = "raise",
+    require_datetime_index: bool = True,
+) -> pd.Series | pd.DataFrame:
+    """Check a Series/DataFrame of numbers on a sorted, unique DatetimeIndex.
+
+    Parameters
+    ----------
+    x
+        The user's input.
+    name
+        What the input is called in error messages.
+    min_length
+        Fewest non-missing observations (per column) required.
+    nan_policy
+        ``"raise"``: any NaN is an error. ``"omit"``: NaNs are allowed (the caller drops
+        them per column and must report what it dropped).
+    require_datetime_index
+        If False, any unique sorted index is accepted (e.g. trade numbers).
+
+    Returns
+    -------
+    Series or DataFrame
+        The same object (never a copy with changed values).
+
+    Raises
+    ------
+    DataError
+        Wrong type, bad index, non-numeric or infinite values, NaNs under
+        ``nan_policy="raise"``, too few observations.
+    """
+    if nan_policy not in ("raise", "omit"):
+        raise DataError(f"nan_policy={nan_policy!r} is not allowed; use 'raise' or 'omit'.")
+    if not isinstance(x, pd.Series | pd.DataFrame):
+        raise DataError(
+            f"{name} must be a pandas Series or DataFrame, got {type(x).__name__}. "
+            "Wrap arrays as pd.Series(values, index=pd.DatetimeIndex(dates))."
+        )
+    idx = x.index
+    if require_datetime_index and not isinstance(idx, pd.DatetimeIndex):
+        raise DataError(
+            f"{name} must have a DatetimeIndex, got {type(idx).__name__}. "
+            "Fix with x.index = pd.to_datetime(x.index)."
+        )
+    if idx.has_duplicates:
+        dups = idx[idx.duplicated()].unique()[:5]
+        raise DataError(
+            f"{name} has duplicate index labels, e.g. {list(map(str, dups))}. "
+            "Each date must appear once; drop them with x[~x.index.duplicated()]."
+        )
+    if not idx.is_monotonic_increasing:
+        raise DataError(f"{name} index is not sorted ascending. Fix with x.sort_index().")
+    values = x.to_frame() if isinstance(x, pd.Series) else x
+    non_numeric = [c for c in values.columns if not pd.api.types.is_numeric_dtype(values[c])]
+    if non_numeric:
+        raise DataError(
+            f"{name} has non-numeric columns {non_numeric}. Only numbers are allowed; "
+            "convert with pd.to_numeric or drop those columns."
+        )
+    arr = values.to_numpy(dtype=float)
+    if np.isinf(arr).any():
+        raise DataError(
+            f"{name} contains +/-inf values. Returns must be finite; a zero or negative price "
+            "upstream is the usual cause."
+        )
+    nans = np.isnan(arr)
+    if nans.any() and nan_policy == "raise":
+        first = values.index[nans.any(axis=1)][0]
+        raise DataError(
+            f"{name} contains {int(nans.sum())} NaN value(s) (first at {first}). "
+            "Pass nan_policy='omit' to drop them per column, or clean them with x.dropna()."
+        )
+    counts = (~nans).sum(axis=0)
+    if counts.size == 0 or counts.min() < min_length:
+        got = int(counts.min()) if counts.size else 0
+        raise DataError(
+            f"{name} has {got} non-missing observation(s); at least {min_length} are needed. "
+            "Pass a longer sample."
+        )
+    return x

@@ -1,0 +1,47 @@
+"""Price data: sources (bundled snapshot, Parquet cache, Yahoo), calendars, checks."""
+
+from riskkit.data.aliases import canonical_ticker, yahoo_symbol
+from riskkit.data.bundled import (
+    bundled_tickers,
+    read_close_extension,
+    read_dividends,
+    read_price_csv,
+)
+from riskkit.data.cache import PriceCache, default_cache_dir
+from riskkit.data.calendars import (
+    btc_session_returns,
+    equity_calendar,
+    equity_sessions,
+    is_24_7,
+    next_session,
+    session_on_or_after,
+)
+from riskkit.data.checks import Finding, check_prices
+from riskkit.data.loader import fetch_to_cache, load_closes, load_prices, yahoo_reachable
+from riskkit.data.yahoo import YahooResult, default_fetcher, fetch_yahoo
+
+__all__ = [
+    "Finding",
+    "PriceCache",
+    "YahooResult",
+    "btc_session_returns",
+    "bundled_tickers",
+    "canonical_ticker",
+    "check_prices",
+    "default_cache_dir",
+    "default_fetcher",
+    "equity_calendar",
+    "equity_sessions",
+    "fetch_to_cache",
+    "fetch_yahoo",
+    "is_24_7",
+    "load_closes",
+    "load_prices",
+    "next_session",
+    "read_close_extension",
+    "read_dividends",
+    "read_price_csv",
+    "session_on_or_after",
+    "yahoo_reachable",
+    "yahoo_symbol",
+]

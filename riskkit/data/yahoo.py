@@ -1,0 +1,195 @@
+"""Yahoo Finance through yfinance: fetching, retries and shape checks.
+
+The network call is isolated in a *fetcher*: a callable with the signature of
+:func:`default_fetcher` that returns a frame shaped like ``yfinance.download(...,
+group_by="column")`` output (columns ``(Price, Ticker)``, fields ``Adj Close, Close, High,
+Low, Open, Volume``). Tests pass a fake fetcher; nothing here touches the network at
+import time.
+
+Adjustment is explicit: riskkit requests ``auto_adjust=False`` so ``close`` is the raw
+(split-adjusted) close and ``adj_close`` Yahoo's split-and-dividend-adjusted close.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from riskkit._errors import DataError, SourceUnavailableError
+from riskkit.data._schema import FIELDS
+from riskkit.data.aliases import canonical_ticker, yahoo_symbol
+
+__all__ = ["Fetcher", "YahooResult", "default_fetcher", "fetch_yahoo"]
+
+Fetcher = Callable[[list[str], str, str, float], pd.DataFrame]
+
+_YF_FIELDS = {
+    "Open": "open",
+    "High": "high",
+    "Low": "low",
+    "Close": "close",
+    "Adj Close": "adj_close",
+    "Volume": "volume",
+}
+
+
+def default_fetcher(symbols: list[str], start: str, end: str, timeout: float) -> pd.DataFrame:
+    """Call ``yfinance.download`` (``end`` exclusive, daily bars, unadjusted + Adj Close)."""
+    import yfinance as yf
+
+    out = yf.download(
+        symbols,
+        start=start,
+        end=end,
+        interval="1d",
+        auto_adjust=False,
+        actions=False,
+        group_by="column",
+        multi_level_index=True,
+        progress=False,
+        threads=False,
+        timeout=timeout,
+    )
+    return out if out is not None else pd.DataFrame()
+
+
+@dataclass(frozen=True)
+class YahooResult:
+    """What a Yahoo fetch returned: frames per canonical ticker, and what was dropped."""
+
+    frames: dict[str, pd.DataFrame]
+    missing: dict[str, str] = field(default_factory=dict)
+    dropped_rows: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _split_by_ticker(raw: pd.DataFrame, symbols: list[str]) -> dict[str, pd.DataFrame]:
+    if raw.empty or len(raw.columns) == 0:
+        return {}
+    if not isinstance(raw.columns, pd.MultiIndex):
+        if len(symbols) != 1:
+            raise DataError(
+                "Yahoo returned single-level columns for several symbols; expected "
+                "(Price, Ticker) columns from yfinance.download(group_by='column')."
+            )
+        raw = pd.DataFrame(pd.concat({symbols[0]: raw}, axis=1).swaplevel(0, 1, axis=1))
+    lvl0 = set(map(str, raw.columns.get_level_values(0)))
+    price_level = 0 if lvl0 & set(_YF_FIELDS) else 1
+    out: dict[str, pd.DataFrame] = {}
+    for sym in symbols:
+        try:
+            sub = raw.xs(sym, axis=1, level=1 - price_level)
+        except KeyError:
+            continue
+        out[sym] = pd.DataFrame(sub)
+    return out
+
+
+def _normalise(sub: pd.DataFrame, sym: str) -> pd.DataFrame:
+    missing_fields = [f for f in _YF_FIELDS if f not in sub.columns]
+    if missing_fields:
+        raise DataError(
+            f"Yahoo frame for {sym} lacks fields {missing_fields}; riskkit requests "
+            "auto_adjust=False so that both Close and Adj Close are present."
+        )
+    idx = pd.DatetimeIndex(sub.index)
+    if idx.tz is not None:
+        # Daily bars are stamped at the exchange's local midnight (or 00:00 UTC for
+        # crypto): the session date is the local calendar date.
+        idx = idx.tz_localize(None)
+    frame = pd.DataFrame(
+        {_YF_FIELDS[k]: pd.to_numeric(sub[k], errors="coerce").to_numpy(float) for k in _YF_FIELDS},
+        index=pd.DatetimeIndex(idx.normalize(), name="date"),
+    )[list(FIELDS)]
+    return frame
+
+
+def fetch_yahoo(
+    tickers: list[str],
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp,
+    *,
+    fetcher: Fetcher | None = None,
+    retries: int = 3,
+    backoff: float = 1.0,
+    timeout: float = 10.0,
+    today: pd.Timestamp | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> YahooResult:
+    """Download daily bars for ``tickers`` from ``start`` to ``end`` (both inclusive).
+
+    Parameters
+    ----------
+    tickers
+        Canonical riskkit tickers (aliases such as BITF -> KEEL are resolved here).
+    fetcher
+        Callable ``(symbols, start, end_exclusive, timeout) -> frame``; defaults to
+        :func:`default_fetcher` (yfinance).
+    retries, backoff, timeout
+        A failing call is retried ``retries`` times, sleeping ``backoff * 2**k`` seconds.
+    today
+        The current date (UTC). A row dated today is a partial session and is dropped
+        and reported, never stored as if complete.
+
+    Returns
+    -------
+    YahooResult
+        ``frames`` per canonical ticker; ``missing`` tickers with the reason (empty answer,
+        all-NaN columns); ``dropped_rows`` per ticker (partial last bar, all-NaN rows).
+
+    Raises
+    ------
+    SourceUnavailableError
+        Every attempt failed (offline, blocked, rate limited) or nothing at all came back.
+    """
+    fetch = fetcher or default_fetcher
+    symbols = [yahoo_symbol(t) for t in tickers]
+    start_s = pd.Timestamp(start).strftime("%Y-%m-%d")
+    end_excl = (pd.Timestamp(end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    last_exc: Exception | None = None
+    raw: pd.DataFrame | None = None
+    for attempt in range(retries + 1):
+        try:
+            raw = fetch(symbols, start_s, end_excl, timeout)
+            break
+        except Exception as exc:  # network stacks raise many types; all are retried
+            last_exc = exc
+            if attempt < retries:
+                sleep(backoff * 2**attempt)
+    if raw is None:
+        raise SourceUnavailableError(
+            f"Yahoo could not be reached for {symbols} after {retries + 1} attempt(s): "
+            f"{type(last_exc).__name__}: {last_exc}. Check the network, or use "
+            "source='bundled' (offline snapshot) or source='cache'."
+        )
+    by_sym = _split_by_ticker(raw, symbols)
+    today_ts = (today or pd.Timestamp.now(tz="UTC").tz_localize(None)).normalize()
+    frames: dict[str, pd.DataFrame] = {}
+    missing: dict[str, str] = {}
+    dropped: dict[str, list[str]] = {}
+    for t, sym in zip(tickers, symbols, strict=True):
+        name = canonical_ticker(t)
+        if sym not in by_sym:
+            missing[name] = f"Yahoo returned no columns for {sym}"
+            continue
+        frame = _normalise(by_sym[sym], sym)
+        empty_rows = frame[["open", "high", "low", "close"]].isna().all(axis=1)
+        notes = [f"{d.date()}: no prices in Yahoo's answer" for d in frame.index[empty_rows]]
+        frame = frame[~empty_rows]
+        if len(frame) and frame.index[-1] >= today_ts:
+            notes.append(f"{frame.index[-1].date()}: partial session (dated today), dropped")
+            frame = frame[frame.index < today_ts]
+        if frame.empty:
+            missing[name] = f"Yahoo returned no prices for {sym} between {start_s} and {end}"
+            continue
+        if notes:
+            dropped[name] = notes
+        frames[name] = frame
+    if not frames:
+        raise SourceUnavailableError(
+            f"Yahoo returned no data for any of {symbols} between {start_s} and {end}: "
+            f"{missing}. Check the symbols and dates, or use source='bundled'."
+        )
+    return YahooResult(frames=frames, missing=missing, dropped_rows=dropped)

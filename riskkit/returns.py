@@ -1,0 +1,141 @@
+"""Simple and log returns, and explicit alignment that reports what it drops."""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from riskkit._errors import DataError
+from riskkit._validation import check_timeseries, warn
+
+__all__ = ["align", "log_returns", "simple_returns", "to_log", "to_simple"]
+
+T = TypeVar("T", pd.Series, pd.DataFrame)
+
+
+def _check_prices(prices: T) -> T:
+    check_timeseries(prices, name="prices", min_length=2, nan_policy="omit")
+    arr = prices.to_numpy(dtype=float)
+    if (arr[~np.isnan(arr)] <= 0).any():
+        raise DataError(
+            "prices contain zero or negative values; returns are undefined there. "
+            "Check the data with `riskkit data check` and remove those rows."
+        )
+    return prices
+
+
+def simple_returns(prices: T) -> T:
+    """Simple returns ``R_t = P_t / P_{t-1} - 1`` between consecutive rows.
+
+    No price is filled: a return next to a missing price is NaN (a column that starts
+    later keeps leading NaNs). The first row, which has no return, is dropped.
+
+    Parameters
+    ----------
+    prices
+        Positive prices on a sorted unique DatetimeIndex.
+
+    Returns
+    -------
+    Series or DataFrame
+        Same type and columns as ``prices``, index ``prices.index[1:]``.
+
+    Examples
+    --------
+    >>> p = pd.Series([100.0, 110.0, 99.0], index=pd.date_range("2025-01-01", periods=3))
+    >>> simple_returns(p).round(4).tolist()
+    [0.1, -0.1]
+    """
+    _check_prices(prices)
+    out = prices / prices.shift(1) - 1.0
+    return out.iloc[1:]
+
+
+def log_returns(prices: T) -> T:
+    """Log returns ``r_t = ln(P_t / P_{t-1})``; same conventions as :func:`simple_returns`.
+
+    Examples
+    --------
+    >>> p = pd.Series([100.0, 110.0], index=pd.date_range("2025-01-01", periods=2))
+    >>> round(float(log_returns(p).iloc[0]), 6)
+    0.09531
+    """
+    _check_prices(prices)
+    out = (prices / prices.shift(1)).apply(np.log)
+    return out.iloc[1:]
+
+
+def to_log(simple: T) -> T:
+    """``ln(1 + R)``: convert simple to log returns."""
+    return simple.apply(np.log1p)
+
+
+def to_simple(log: T) -> T:
+    """``exp(r) - 1``: convert log to simple returns."""
+    return log.apply(np.expm1)
+
+
+def align(
+    *objs: pd.Series | pd.DataFrame,
+    how: Literal["inner", "dropna"] = "inner",
+    names: list[str] | None = None,
+) -> tuple[pd.Series | pd.DataFrame, ...]:
+    """Align several series/frames on common dates, reporting every dropped date.
+
+    Parameters
+    ----------
+    *objs
+        Series or DataFrames with DatetimeIndex.
+    how
+        ``"inner"``: keep dates present in every input. ``"dropna"``: additionally drop
+        dates where any input has a NaN.
+    names
+        Labels for the warning (default ``input 0``, ``input 1``...).
+
+    Returns
+    -------
+    tuple
+        The inputs restricted to the kept dates, in the same order.
+
+    Warns
+    -----
+    RiskkitWarning
+        Listing, per input, how many dates were dropped and the first few.
+
+    Examples
+    --------
+    >>> a = pd.Series([1.0, 2.0, 3.0], index=pd.date_range("2025-01-01", periods=3))
+    >>> b = pd.Series([1.0, 2.0], index=pd.date_range("2025-01-02", periods=2))
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     x, y = align(a, b)
+    >>> len(x), len(y)
+    (2, 2)
+    """
+    if not objs:
+        raise DataError("align() needs at least one Series or DataFrame.")
+    if how not in ("inner", "dropna"):
+        raise DataError(f"how={how!r} is not allowed; use 'inner' or 'dropna'.")
+    labels = names or [f"input {i}" for i in range(len(objs))]
+    common = objs[0].index
+    for o in objs[1:]:
+        common = common.intersection(o.index)
+    if how == "dropna":
+        keep = pd.Series(True, index=common)
+        for o in objs:
+            sub = o.reindex(common)
+            bad = sub.isna() if isinstance(sub, pd.Series) else sub.isna().any(axis=1)
+            keep &= ~bad
+        common = common[keep.to_numpy()]
+    messages = []
+    for label, o in zip(labels, objs, strict=True):
+        dropped = o.index.difference(common)
+        if len(dropped):
+            first = ", ".join(str(d.date()) for d in dropped[:3])
+            messages.append(f"{label}: {len(dropped)} date(s) dropped (first: {first})")
+    if messages:
+        warn("align(): " + "; ".join(messages), stacklevel=3)
+    return tuple(o.loc[common] for o in objs)
