@@ -109,7 +109,7 @@ def read_close_extension(tickers: list[str] | None = None) -> pd.DataFrame:
             raise DataError(
                 f"No close-only extension rows for {unknown}. Available: {list(wide.columns)}."
             )
-        wide = wide[list(tickers)]
+        wide = wide[list(tickers)].dropna(how="all")
     return wide
 
 

@@ -176,7 +176,7 @@ def load_prices(
     Examples
     --------
     >>> px = load_prices(["BITF", "IREN"], "2025-11-10", "2025-11-14", source="bundled")
-    >>> round(px["close"]["BITF"].pct_change().loc["2025-11-13"], 4)
+    >>> round(float(px["close"]["BITF"].pct_change().loc["2025-11-13"]), 4)
     -0.1798
     """
     if source not in _SOURCES:
@@ -250,7 +250,7 @@ def load_prices(
             f"{t}: {str(v['source']).split(' (')[0]} to {v['last']}" for t, v in sources.items()
         )
         warn(f"load_prices(source='auto') served {listing}", stacklevel=3)
-    wide = pd.concat(parts, axis=1, names=["ticker", "field"]).swaplevel(0, 1, axis=1)
+    wide = pd.concat(parts, axis=1, names=["ticker", "field"], sort=True).swaplevel(0, 1, axis=1)
     wide = wide.reindex(
         columns=pd.MultiIndex.from_product([list(FIELDS), names], names=["field", "ticker"])
     )
@@ -273,7 +273,7 @@ def load_closes(
     Examples
     --------
     >>> c = load_closes(["IREN"], "2025-10-31", "2025-11-03", source="bundled")
-    >>> round(c["IREN"].pct_change().iloc[-1], 4)
+    >>> round(float(c["IREN"].pct_change().iloc[-1]), 4)
     0.1152
     """
     px = load_prices(tickers, start, end, source=source, cache=cache, fetcher=fetcher)
