@@ -9,7 +9,14 @@ from rich.console import Console
 from rich.table import Table
 
 from riskkit._errors import RiskkitError
-from riskkit.data import PriceCache, bundled_tickers, check_prices, fetch_to_cache, load_prices
+from riskkit.data import (
+    PriceCache,
+    bundled_tickers,
+    check_prices,
+    fetch_to_cache,
+    load_prices,
+    yahoo_reachable,
+)
 from riskkit.data.bundled import read_bundled
 
 app = typer.Typer(help="Price data: list, show, check, fetch.", no_args_is_help=True)
@@ -111,6 +118,13 @@ def check(
 @app.command("fetch")
 def fetch(tickers: list[str]) -> None:
     """Download tickers from Yahoo into the cache (only dates after the cached ones)."""
+    if not yahoo_reachable():
+        console.print(
+            "[red]error:[/red] Yahoo Finance is unreachable (offline, or RISKKIT_OFFLINE is "
+            "set). The cache was left untouched. Offline, use the bundled snapshot: "
+            "`riskkit data list`."
+        )
+        raise typer.Exit(code=2)
     try:
         got = fetch_to_cache(tickers, retries=1, backoff=0.5)
     except RiskkitError as exc:

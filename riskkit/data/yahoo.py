@@ -147,6 +147,7 @@ def fetch_yahoo(
     fetch = fetcher or default_fetcher
     symbols = [yahoo_symbol(t) for t in tickers]
     start_s = pd.Timestamp(start).strftime("%Y-%m-%d")
+    end_s = pd.Timestamp(end).strftime("%Y-%m-%d")
     end_excl = (pd.Timestamp(end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     last_exc: Exception | None = None
     raw: pd.DataFrame | None = None
@@ -182,14 +183,14 @@ def fetch_yahoo(
             notes.append(f"{frame.index[-1].date()}: partial session (dated today), dropped")
             frame = frame[frame.index < today_ts]
         if frame.empty:
-            missing[name] = f"Yahoo returned no prices for {sym} between {start_s} and {end}"
+            missing[name] = f"Yahoo returned no prices for {sym} between {start_s} and {end_s}"
             continue
         if notes:
             dropped[name] = notes
         frames[name] = frame
     if not frames:
         raise SourceUnavailableError(
-            f"Yahoo returned no data for any of {symbols} between {start_s} and {end}: "
+            f"Yahoo returned no data for any of {symbols} between {start_s} and {end_s}: "
             f"{missing}. Check the symbols and dates, or use source='bundled'."
         )
     return YahooResult(frames=frames, missing=missing, dropped_rows=dropped)
