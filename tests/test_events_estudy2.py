@@ -117,3 +117,84 @@ def test_coefficients_match_shipped(data):
     for c in rates:
         ok = est & rates[c].notna().to_numpy()
         assert ok.sum() == coef.loc[c, "estimation_length"]
+
+
+# ---- the same numbers through the public engine: event_study(conventions="estudy2") ----
+
+
+@pytest.fixture(scope="module")
+def engine_result(data):
+    from riskkit.events import event_study
+
+    rates, mkt = data
+    events = pd.DataFrame(
+        {
+            "event_id": list(rates.columns),
+            "ticker": list(rates.columns),
+            "date": EVT[0],
+            "timing": "pre-market",
+            "event_type": "covid",
+        }
+    )
+    windows = [(k, k) for k in range(5)] + [(0, 4)]
+    return event_study(
+        events,
+        returns=rates,
+        factors=mkt.to_frame(),
+        model="market",
+        estimation=240,
+        gap=0,
+        windows=windows,
+        min_estimation_obs=200,
+        conventions="estudy2",
+    )
+
+
+def test_engine_coefficients_and_abnormal_returns(engine_result):
+    coef = pd.read_csv(REF / "securities_returns_coefficients.csv", index_col=0)
+    params = engine_result.params.set_index("event_id")
+    for stock, row in coef.iterrows():
+        assert params.loc[stock, "alpha"] == pytest.approx(row["alpha"], abs=1e-15)
+        assert params.loc[stock, "beta_GSPC"] == pytest.approx(row["beta"], abs=1e-15)
+        assert params.loc[stock, "nobs"] == row["estimation_length"]
+        assert str(params.loc[stock, "estimation_start"].date()) == "2019-04-02"
+        assert str(params.loc[stock, "estimation_end"].date()) == row["estimation_end"]
+    shipped = pd.read_csv(REF / "securities_returns_abnormal.csv", index_col=0, parse_dates=True)
+    ar = engine_result.abnormal_returns
+    evt_rows = shipped.loc[EVT[0] : EVT[1]]
+    np.testing.assert_allclose(
+        ar.loc[0:4, shipped.columns].to_numpy(), evt_rows.to_numpy(), atol=1e-15
+    )
+
+
+def test_engine_reproduces_daily_tables(engine_result):
+    tests = engine_result.tests()
+    tests = tests[tests["group_by"] == "all"]
+    par = pd.read_csv(REF / "expected_parametric.csv", dtype=str, keep_default_na=False)
+    non = pd.read_csv(REF / "expected_nonparametric.csv", dtype=str, keep_default_na=False)
+    names = {
+        "bw_1980": par, "bw_1985": par, "t_test": par, "pt": par, "bh": par, "lmb": par,
+        "sign": non, "gsign": non, "csign": non, "rank": non, "mrank": non, "wlcx": non,
+    }  # fmt: skip
+    checked = 0
+    for day in range(5):
+        sub = tests[tests["window"] == f"[{day},{day}]"].set_index("test")
+        for name, table in names.items():
+            row = sub.loc[name]
+            assert close_to_printed(row["statistic"], table[f"{name}_stat"][day]), (name, day)
+            assert row["signif"] == table[f"{name}_signif"][day], (name, day)
+            assert close_to_printed(row["estimate"], par["mean"][day])
+            checked += 1
+    assert checked == 60
+
+
+def test_engine_reproduces_car_tests(engine_result):
+    tests = engine_result.tests()
+    sub = tests[(tests["group_by"] == "all") & (tests["window"] == "[0,4]")].set_index("test")
+    exp = pd.read_csv(REF / "expected_car.csv", dtype=str, keep_default_na=False)
+    for _, row in exp.iterrows():
+        got = sub.loc[row["name"]]
+        assert close_to_printed(got["statistic"], row["statistic"])
+        assert got["signif"] == row["significance"]
+        if row["car_mean"]:
+            assert close_to_printed(got["estimate"], row["car_mean"])

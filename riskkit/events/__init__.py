@@ -2,6 +2,32 @@
 
 from __future__ import annotations
 
-from riskkit.events import estudy2
+from riskkit.events import estudy2, stats
+from riskkit.events.catalog import (
+    TIMINGS,
+    assign_day0,
+    audit_catalog,
+    expand_market_events,
+    find_overlaps,
+    load_events,
+)
+from riskkit.events.models import MODELS, ModelFit, fit_model
+from riskkit.events.results import EventStudyResult
+from riskkit.events.study import bundled_returns_and_factors, event_study
 
-__all__ = ["estudy2"]
+__all__ = [
+    "MODELS",
+    "TIMINGS",
+    "EventStudyResult",
+    "ModelFit",
+    "assign_day0",
+    "audit_catalog",
+    "bundled_returns_and_factors",
+    "estudy2",
+    "event_study",
+    "expand_market_events",
+    "find_overlaps",
+    "fit_model",
+    "load_events",
+    "stats",
+]

@@ -311,7 +311,7 @@ def car_tests(
     rm_evt: Array,
     m_ols: Array,
     *,
-    days: Sequence[int] | None = None,
+    days: Sequence[int] | np.ndarray | None = None,
 ) -> dict[str, dict[str, float]]:
     """Multi-day (CAR) tests of estudy2: Brown-Warner 1985, Lamb and Corrado rank.
 

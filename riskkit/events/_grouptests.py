@@ -1,0 +1,260 @@
+"""Grouped (cross-event) tests of an event study, per group and window.
+
+Groups: every estimated event (``all``), each ``event_type`` and each ``ticker``. The
+statistics themselves are in :mod:`riskkit.events.stats` (textbook) and
+:mod:`riskkit.events.estudy2`; this module lays the events out in event time (rows =
+days relative to day 0) or calendar time and calls them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from riskkit.events import estudy2, stats
+
+__all__ = ["TEST_COLUMNS", "EventData", "event_car", "group_tests"]
+
+TEST_COLUMNS = [
+    "group_by",
+    "group",
+    "window",
+    "test",
+    "estimate",
+    "statistic",
+    "p_value",
+    "df",
+    "n",
+    "signif",
+]
+
+
+@dataclass(frozen=True)
+class EventData:
+    """Everything the grouped tests need about one estimated event (event time ``tau``)."""
+
+    event_id: str
+    ticker: str
+    event_type: str
+    day0: pd.Timestamp
+    widened: bool
+    taus: np.ndarray
+    dates: pd.Series  # calendar date of each tau of the event window (NaT past the data)
+    ar: pd.Series  # event-window ARs by tau
+    ret: pd.Series
+    expected: pd.Series
+    x_window: np.ndarray | None
+    resid_tau: pd.Series  # estimation residuals by tau (NaN = missing/excluded)
+    resid_date: pd.Series  # the same residuals by calendar date
+    market: tuple[pd.Series, pd.Series] | None  # market by tau: estimation range, window
+    sigma2: float
+    df: int
+    nobs: int
+    xtx_inv: np.ndarray | None
+
+
+def event_car(ed: EventData, a: int, b: int) -> tuple[float, float, int]:
+    """CAR, its prediction-error variance and length over ``[a, b]`` (widened if needed)."""
+    if ed.widened and a <= 0 <= b:
+        b += 1
+    sel = (ed.taus >= a) & (ed.taus <= b)
+    ar = ed.ar.to_numpy()[sel]
+    if not np.isfinite(ar).all() or sel.sum() == 0:
+        return float("nan"), float("nan"), int(sel.sum())
+    xw = None if ed.x_window is None else ed.x_window[sel]
+    var = stats.car_variance(ed.sigma2, ed.xtx_inv, xw, int(sel.sum()))
+    return float(ar.sum()), var, int(sel.sum())
+
+
+def _groups(data: Sequence[EventData]) -> list[tuple[str, str, list[EventData]]]:
+    out: list[tuple[str, str, list[EventData]]] = [("all", "all", list(data))]
+    for key in ("event_type", "ticker"):
+        vals = sorted({getattr(d, key) for d in data})
+        for v in vals:
+            out.append((key, v, [d for d in data if getattr(d, key) == v]))
+    return out
+
+
+def _row(gb, g, win, test, est, res: stats.TestResult, n, signif=None) -> dict:
+    return {
+        "group_by": gb,
+        "group": g,
+        "window": f"[{win[0]},{win[1]}]",
+        "test": test,
+        "estimate": est,
+        "statistic": res.statistic,
+        "p_value": res.p_value,
+        "df": res.df,
+        "n": n,
+        "signif": estudy2.significance(res.p_value) if signif is None else signif,
+    }
+
+
+def group_tests(
+    data: Sequence[EventData],
+    windows: Sequence[tuple[int, int]],
+    *,
+    conventions: str = "textbook",
+    placebo: int = 0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Tidy frame of every grouped test per group and window.
+
+    Textbook tests (``estimate`` = CAAR, the mean CAR): cross-sectional t, Patell Z, BMP,
+    Kolari-Pynnönen adjusted BMP (residual correlation on common calendar dates),
+    Corrado-Zivney rank, Cowan generalized sign, and, if ``placebo > 0``, a placebo
+    p-value of the CAAR from random windows of the events' own estimation periods.
+
+    ``conventions="estudy2"``: for a one-day window the twelve daily estudy2 tests
+    (``estimate`` = AAR), for a longer window its three CAR tests (``estimate`` = the
+    mean daily AAR, as estudy2 prints it). The nonparametric "full sample" is the
+    estimation window plus the union of the event windows.
+    """
+    rows: list[dict] = []
+    rng = np.random.default_rng(seed)
+    for gb, g, evs in _groups(data):
+        for win in windows:
+            if conventions == "estudy2":
+                rows.extend(_estudy2_rows(gb, g, evs, win, windows))
+            else:
+                rows.extend(_textbook_rows(gb, g, evs, win, placebo, rng))
+    df = pd.DataFrame(rows, columns=TEST_COLUMNS)
+    return df[np.isfinite(df["statistic"].astype(float))].reset_index(drop=True)
+
+
+def _clustered(ds: Sequence[EventData], a: int, b: int) -> np.ndarray:
+    """True where two events' windows ``[a, b]`` share a calendar date."""
+    spans = []
+    for d in ds:
+        w = d.dates[(d.dates.index >= a) & (d.dates.index <= b)].dropna()
+        spans.append((w.min(), w.max()) if len(w) else (pd.NaT, pd.NaT))
+    n = len(ds)
+    out = np.zeros((n, n), dtype=bool)
+    for i in range(n):
+        for j in range(n):
+            (s1, e1), (s2, e2) = spans[i], spans[j]
+            if pd.notna(s1) and pd.notna(s2):
+                out[i, j] = bool(s1 <= e2 and s2 <= e1)
+    return out
+
+
+def _event_time_matrix(evs: Sequence[EventData], a_min: int, b_max: int) -> pd.DataFrame:
+    """Estimation residuals stacked above event-window ARs, by tau (rows) x event."""
+    cols = {}
+    for d in evs:
+        est = d.resid_tau
+        evt = d.ar[(d.ar.index >= a_min) & (d.ar.index <= b_max)]
+        cols[d.event_id] = pd.concat([est, evt])
+    return pd.DataFrame(cols).sort_index()
+
+
+def _textbook_rows(gb, g, evs, win, placebo, rng) -> list[dict]:
+    a, b = win
+    car_info = [(d, *event_car(d, a, b)) for d in evs]
+    car_info = [c for c in car_info if np.isfinite(c[1]) and c[2] > 0]
+    if not car_info:
+        return []
+    ds = [c[0] for c in car_info]
+    cars = np.array([c[1] for c in car_info])
+    scars = cars / np.sqrt([c[2] for c in car_info])
+    dfs = np.array([d.df for d in ds], dtype=float)
+    n = len(ds)
+    caar = float(cars.mean())
+    out = [
+        _row(gb, g, win, "cross_sectional_t", caar, stats.cross_sectional_t(cars), n),
+        _row(gb, g, win, "patell_z", caar, stats.patell_z(scars, dfs), n),
+        _row(gb, g, win, "bmp", caar, stats.bmp_t(scars), n),
+    ]
+    resid = pd.DataFrame({d.event_id: d.resid_date for d in ds})
+    rbar = stats.mean_pairwise_correlation(resid.to_numpy(), clustered=_clustered(ds, a, b))
+    kp = stats.kolari_pynnonen(scars, rbar)
+    out.append(_row(gb, g, win, "kolari_pynnonen", caar, kp, n))
+    b_rank = b + 1 if all(d.widened for d in ds) and a <= 0 <= b else b
+    mat = _event_time_matrix(ds, a, b_rank)
+    rows_w = np.flatnonzero((mat.index >= a) & (mat.index <= b_rank))
+    out.append(_row(gb, g, win, "rank_cz", caar, stats.rank_test(mat.to_numpy(), rows_w), n))
+    est = pd.DataFrame({d.event_id: d.resid_tau for d in ds}).to_numpy()
+    out.append(_row(gb, g, win, "generalized_sign", caar, stats.generalized_sign(cars, est), n))
+    if placebo > 0:
+        lengths = [c[3] for c in car_info]
+        draws = _placebo_draws(ds, lengths, placebo, rng)
+        out.append(_row(gb, g, win, "placebo", caar, stats.placebo_pvalue(caar, draws), n))
+    return out
+
+
+def _placebo_draws(ds, lengths, n_draws, rng) -> np.ndarray:
+    """Mean CAR over random same-length windows of each event's estimation residuals."""
+    sums = []
+    for d, length in zip(ds, lengths, strict=True):
+        r = d.resid_tau.to_numpy()
+        blocks = np.convolve(r, np.ones(length), mode="valid")
+        blocks = blocks[np.isfinite(blocks)]
+        if blocks.size == 0:
+            return np.array([])
+        sums.append(rng.choice(blocks, size=n_draws, replace=True))
+    return np.mean(np.vstack(sums), axis=0)
+
+
+def _estudy2_arrays(evs, a_min, b_max):
+    ids = [d.event_id for d in evs]
+    est = pd.DataFrame({d.event_id: d.resid_tau for d in evs}).sort_index()
+    evt = pd.DataFrame({d.event_id: d.ar for d in evs}).sort_index()
+    evt = evt[(evt.index >= a_min) & (evt.index <= b_max)]
+    rm_est = pd.DataFrame({d.event_id: d.market[0] for d in evs if d.market is not None})
+    rm_est = rm_est.reindex(est.index)[ids]
+    rm_evt = pd.DataFrame({d.event_id: d.market[1] for d in evs if d.market is not None})
+    rm_evt = rm_evt.reindex(evt.index)[ids]
+    m_ols = np.array([d.nobs for d in evs], dtype=float)
+    return est, evt, rm_est, rm_evt, m_ols
+
+
+_E2_DAILY = ["bw_1980", "bw_1985", "t_test", "pt", "bh", "lmb"]
+_E2_NONPAR = ["sign", "gsign", "csign", "rank", "mrank"]
+
+
+def _estudy2_rows(gb, g, evs, win, windows) -> list[dict]:
+    if not evs or any(d.market is None for d in evs):
+        return []
+    a_min = min(w[0] for w in windows)
+    b_max = max(w[1] for w in windows)
+    est, evt, rm_est, rm_evt, m_ols = _estudy2_arrays(evs, a_min, b_max)
+    n = len(evs)
+    a, b = win
+    if a == b:
+        if a not in evt.index:
+            return []
+        i = int(np.flatnonzero(evt.index == a)[0])
+        par = estudy2.parametric_tests(
+            est.to_numpy(), evt.to_numpy(), rm_est.to_numpy(), rm_evt.to_numpy(), m_ols
+        )
+        non = estudy2.nonparametric_tests(est.to_numpy(), evt.to_numpy())
+        aar = float(par["mean"][i])
+        out = []
+        for name in _E2_DAILY:
+            res = stats.TestResult(
+                float(par[f"{name}_stat"][i]),
+                float(par[f"{name}_p"][i]),
+                float(par[f"{name}_df"][i]),
+            )
+            out.append(_row(gb, g, win, name, aar, res, n))
+        for name in _E2_NONPAR:
+            res = stats.TestResult(
+                float(non[f"{name}_stat"][i]), float(non[f"{name}_p"][i]), float("inf")
+            )
+            out.append(_row(gb, g, win, name, aar, res, n))
+        w = stats.TestResult(float(non["wlcx_stat"][i]), float("nan"), float("nan"))
+        out.append(_row(gb, g, win, "wlcx", aar, w, n, signif=str(non["wlcx_signif"][i])))
+        return out
+    days = np.flatnonzero((evt.index >= a) & (evt.index <= b))
+    res_car = estudy2.car_tests(
+        est.to_numpy(), evt.to_numpy(), rm_est.to_numpy(), rm_evt.to_numpy(), m_ols, days=days
+    )
+    out = []
+    for name, r in res_car.items():
+        tr = stats.TestResult(r["statistic"], r["p_value"], float("inf"))
+        est_val = r["car_mean"] if np.isfinite(r["car_mean"]) else res_car["car_lamb"]["car_mean"]
+        out.append(_row(gb, g, win, name, est_val, tr, n))
+    return out

@@ -1,0 +1,353 @@
+"""Event catalogs: loading and validation, day 0 on the exchange calendar, overlaps, audit.
+
+The bundled catalog (``riskkit/_bundled/events/events.csv``, documented in EVENTS.md next
+to it) lists dated AI/HPC-pivot events of bitcoin miners. A user's own catalog is a CSV
+file or a DataFrame with at least ``event_id, ticker, date`` (``timing`` and
+``event_type`` recommended).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskkit._errors import DataError
+from riskkit._validation import warn
+
+__all__ = [
+    "MARKET_TICKER",
+    "TIMINGS",
+    "assign_day0",
+    "audit_catalog",
+    "expand_market_events",
+    "find_overlaps",
+    "load_events",
+]
+
+#: Allowed values of ``timing``.
+TIMINGS = ("pre-market", "during session", "after close", "unknown")
+#: Ticker of market-wide events, expanded to a user-chosen universe.
+MARKET_TICKER = "MKT"
+_REQUIRED = ("event_id", "ticker", "date")
+_TIMING_ALIASES = {
+    "premarket": "pre-market",
+    "pre market": "pre-market",
+    "bmo": "pre-market",
+    "before open": "pre-market",
+    "during": "during session",
+    "intraday": "during session",
+    "session": "during session",
+    "after-close": "after close",
+    "afterclose": "after close",
+    "after hours": "after close",
+    "amc": "after close",
+}
+
+
+def _read_bundled() -> pd.DataFrame:
+    f = resources.files("riskkit").joinpath("_bundled").joinpath("events").joinpath("events.csv")
+    with resources.as_file(f) as p:
+        return pd.read_csv(p, dtype=str, keep_default_na=False)
+
+
+def load_events(
+    events: str | Path | pd.DataFrame | None = None,
+    *,
+    tickers: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Load and validate an event catalog.
+
+    Parameters
+    ----------
+    events
+        None for the bundled catalog; a CSV path; or a DataFrame. Required columns:
+        ``event_id`` (unique), ``ticker``, ``date`` (``YYYY-MM-DD``, the US local date the
+        news became public). Optional: ``timing`` (one of :data:`TIMINGS`; a missing
+        column means ``"during session"``, with a warning), ``event_type`` (default
+        ``"event"``), ``reported_move_pct`` (a number or empty) and any other columns,
+        kept as they are.
+    tickers
+        If given, every ticker must be in it or be ``"MKT"`` (a market-wide event).
+
+    Returns
+    -------
+    DataFrame
+        One row per event, sorted by date then ticker, ``date`` as Timestamp,
+        ``reported_move_pct`` as float (NaN when empty).
+
+    Raises
+    ------
+    DataError
+        Missing required column, empty or duplicate ``event_id``, unparseable date, unknown
+        timing, unknown ticker, non-numeric ``reported_move_pct``.
+
+    Examples
+    --------
+    >>> ev = load_events()
+    >>> len(ev), ev.loc[ev.event_id == "BITF-2025-11-13-pivot", "timing"].item()
+    (41, 'pre-market')
+    """
+    if events is None:
+        raw = _read_bundled()
+        what = "bundled catalog"
+    elif isinstance(events, str | Path):
+        path = Path(events)
+        if not path.is_file():
+            raise DataError(f"events file {str(path)!r} does not exist; pass a CSV path.")
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        what = f"events file {path.name}"
+    elif isinstance(events, pd.DataFrame):
+        raw = events.copy()
+        what = "events frame"
+    else:
+        raise DataError(
+            f"events must be None, a CSV path or a DataFrame, got {type(events).__name__}."
+        )
+    missing = [c for c in _REQUIRED if c not in raw.columns]
+    if missing:
+        raise DataError(
+            f"{what} lacks column(s) {missing}; required are {list(_REQUIRED)} "
+            f"(got {list(raw.columns)})."
+        )
+    df = raw.copy()
+    df["event_id"] = df["event_id"].astype(str).str.strip()
+    df["ticker"] = df["ticker"].astype(str).str.strip().str.upper()
+    if (df["event_id"] == "").any():
+        raise DataError(f"{what} has an empty event_id; give every event a unique id.")
+    dups = df.loc[df["event_id"].duplicated(), "event_id"].unique().tolist()
+    if dups:
+        raise DataError(f"{what} has duplicate event_id(s) {dups[:5]}; ids must be unique.")
+    dates = pd.to_datetime(df["date"].astype(str).str.strip(), errors="coerce", format="mixed")
+    bad = df.loc[dates.isna(), "event_id"].tolist()
+    if bad:
+        raise DataError(
+            f"{what}: unparseable date for event(s) {bad[:5]}; write dates as YYYY-MM-DD."
+        )
+    df["date"] = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
+    df["date"] = df["date"].dt.normalize()
+    if "timing" not in df.columns:
+        warn(
+            f"{what} has no 'timing' column; every event is treated as 'during session' "
+            f"(day 0 = the date if it is a session). Add a timing column with {list(TIMINGS)}."
+        )
+        df["timing"] = "during session"
+    timing = df["timing"].astype(str).str.strip().str.lower().replace("", "unknown")
+    timing = timing.map(lambda t: _TIMING_ALIASES.get(t.replace("_", " "), t.replace("_", " ")))
+    unknown_timing = sorted(set(timing) - set(TIMINGS))
+    if unknown_timing:
+        raise DataError(
+            f"{what}: unknown timing value(s) {unknown_timing}; allowed are {list(TIMINGS)}."
+        )
+    df["timing"] = timing
+    if "event_type" not in df.columns:
+        df["event_type"] = "event"
+    df["event_type"] = df["event_type"].astype(str).replace("", "event")
+    if "reported_move_pct" in df.columns:
+        s = df["reported_move_pct"].replace("", np.nan)
+        num = pd.to_numeric(s, errors="coerce")
+        bad = df.loc[num.isna() & s.notna(), "event_id"].tolist()
+        if bad:
+            raise DataError(
+                f"{what}: reported_move_pct is not a number for {bad[:5]}; use e.g. -18.9 or "
+                "leave it empty."
+            )
+        df["reported_move_pct"] = num.astype(float)
+    else:
+        df["reported_move_pct"] = np.nan
+    if tickers is not None:
+        allowed = {t.upper() for t in tickers} | {MARKET_TICKER}
+        unknown = sorted(set(df["ticker"]) - allowed)
+        if unknown:
+            raise DataError(
+                f"{what}: unknown ticker(s) {unknown}; available are {sorted(allowed)}. "
+                "Fix the ticker or pass returns that include it."
+            )
+    return df.sort_values(["date", "ticker", "event_id"], kind="stable").reset_index(drop=True)
+
+
+def expand_market_events(events: pd.DataFrame, universe: Sequence[str]) -> pd.DataFrame:
+    """Replace each ``MKT`` event by one event per ticker of ``universe``.
+
+    The new ``event_id`` is ``"<id>:<TICKER>"``; ``parent_id`` keeps the catalog id (equal
+    to ``event_id`` for firm events).
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"event_id": ["m"], "ticker": ["MKT"], "date": ["2025-01-27"]})
+    >>> expand_market_events(ev, ["IREN", "WULF"])["event_id"].tolist()
+    ['m:IREN', 'm:WULF']
+    """
+    firm = events[events["ticker"] != MARKET_TICKER].copy()
+    firm["parent_id"] = firm["event_id"]
+    parts = [firm]
+    for _, row in events[events["ticker"] == MARKET_TICKER].iterrows():
+        for t in universe:
+            r = row.copy()
+            r["parent_id"] = row["event_id"]
+            r["event_id"] = f"{row['event_id']}:{t}"
+            r["ticker"] = t
+            parts.append(r.to_frame().T)
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["date", "ticker", "event_id"], kind="stable").reset_index(drop=True)
+
+
+def assign_day0(events: pd.DataFrame, sessions: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+    """Add ``day0`` and ``widened`` from ``date`` and ``timing``.
+
+    Parameters
+    ----------
+    events
+        Validated events (:func:`load_events`).
+    sessions
+        Trading sessions to map onto. None: the NYSE calendar (exchange-calendars XNYS).
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``day0`` (Timestamp) and ``widened`` (True for unknown timing).
+
+    Notes
+    -----
+    ``pre-market`` and ``during session``: the session of ``date`` (the next session if
+    ``date`` is not one). ``after close``: the first session strictly after ``date``.
+    ``unknown``: as pre-market, and every event window that contains day 0 is widened by
+    one session to include day +1 (``widened=True``).
+
+    Examples
+    --------
+    >>> ev = load_events(pd.DataFrame({"event_id": ["a", "b"], "ticker": ["X", "X"],
+    ...     "date": ["2025-11-13", "2025-11-14"], "timing": ["after close", "after close"]}))
+    >>> assign_day0(ev)["day0"].dt.strftime("%Y-%m-%d").tolist()  # Fri -> Mon
+    ['2025-11-14', '2025-11-17']
+    """
+    out = events.copy()
+    day0: list = []
+    if sessions is None:
+        from riskkit.data import next_session, session_on_or_after
+
+        day0 = [
+            next_session(d) if t == "after close" else session_on_or_after(d)
+            for d, t in zip(out["date"], out["timing"], strict=True)
+        ]
+    else:
+        s = pd.DatetimeIndex(sessions)
+        for d, t in zip(out["date"], out["timing"], strict=True):
+            pos = int(s.searchsorted(d, side="right" if t == "after close" else "left"))
+            day0.append(s[pos] if pos < len(s) else pd.NaT)
+    out["day0"] = pd.to_datetime(pd.Series(day0, index=out.index))
+    out["widened"] = out["timing"] == "unknown"
+    return out
+
+
+def find_overlaps(
+    events: pd.DataFrame,
+    sessions: pd.DatetimeIndex,
+    *,
+    estimation: int,
+    gap: int,
+    window: tuple[int, int],
+) -> pd.DataFrame:
+    """Same-firm events that fall in another event's estimation or event window.
+
+    Parameters
+    ----------
+    events
+        Events with ``day0`` (:func:`assign_day0`), one ticker each.
+    sessions
+        The trading-day grid (day offsets are counted on it).
+    estimation, gap
+        Estimation window ``[-gap-estimation, -gap-1]`` in trading days.
+    window
+        The union of the event windows ``(first, last)``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``event_id, other_event_id, ticker, kind`` with ``kind`` either
+        ``"in_estimation_window"`` (the other event's window days lie in this event's
+        estimation window) or ``"event_windows_overlap"``.
+    """
+    rows = []
+    s = pd.DatetimeIndex(sessions)
+    pos = {
+        eid: int(s.searchsorted(d))
+        for eid, d in zip(events["event_id"], events["day0"], strict=True)
+        if pd.notna(d)
+    }
+    a, b = window
+    for _, grp in events.groupby("ticker", sort=True):
+        ids = [e for e in grp["event_id"] if e in pos]
+        for i in ids:
+            est_lo, est_hi = pos[i] - gap - estimation, pos[i] - gap - 1
+            for j in ids:
+                if i == j:
+                    continue
+                w_lo, w_hi = pos[j] + a, pos[j] + b
+                if w_lo <= est_hi and w_hi >= est_lo:
+                    rows.append((i, j, grp["ticker"].iloc[0], "in_estimation_window"))
+                if i < j and w_lo <= pos[i] + b and w_hi >= pos[i] + a:
+                    rows.append((i, j, grp["ticker"].iloc[0], "event_windows_overlap"))
+    return pd.DataFrame(rows, columns=["event_id", "other_event_id", "ticker", "kind"])
+
+
+def audit_catalog(
+    events: str | Path | pd.DataFrame | None = None,
+    *,
+    closes: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Compare each event's ``reported_move_pct`` sign with its computed day-0 return.
+
+    Parameters
+    ----------
+    events
+        A catalog (see :func:`load_events`); None for the bundled one. ``MKT`` events are
+        left out (their reported move is BTC's).
+    closes
+        Wide close frame (date x ticker); None loads the bundled prices.
+
+    Returns
+    -------
+    DataFrame
+        One row per firm event with a reported move: ``event_id, ticker, day0,
+        return_day0`` (close-to-close simple return on day 0), ``return_day0_1``
+        (day -1 close to day +1 close), ``reported_move_pct`` and ``sign_disagrees``.
+        Read the rows with ``sign_disagrees`` first: their date or timing deserves doubt.
+
+    Examples
+    --------
+    >>> a = audit_catalog()
+    >>> int(a["sign_disagrees"].sum())
+    5
+    """
+    ev = load_events(events)
+    ev = ev[(ev["ticker"] != MARKET_TICKER) & ev["reported_move_pct"].notna()]
+    if closes is None:
+        from riskkit.data import load_closes
+
+        closes = load_closes(sorted(set(ev["ticker"])), source="bundled")
+    ev = assign_day0(ev)
+    out = []
+    for _, r in ev.iterrows():
+        ret0 = ret01 = np.nan
+        if r["ticker"] in closes.columns:
+            px = closes[r["ticker"]].dropna()
+            p = int(px.index.searchsorted(r["day0"]))
+            if 0 < p < len(px) and px.index[p] == r["day0"]:
+                ret0 = px.iloc[p] / px.iloc[p - 1] - 1.0
+                if p + 1 < len(px):
+                    ret01 = px.iloc[p + 1] / px.iloc[p - 1] - 1.0
+        out.append((r["event_id"], r["ticker"], r["day0"], ret0, ret01, r["reported_move_pct"]))
+    df = pd.DataFrame(
+        out,
+        columns=["event_id", "ticker", "day0", "return_day0", "return_day0_1", "reported_move_pct"],
+    )
+    df["sign_disagrees"] = (
+        df["return_day0"].notna()
+        & (df["reported_move_pct"] != 0)
+        & (np.sign(df["return_day0"]) != np.sign(df["reported_move_pct"]))
+    )
+    return df

@@ -1,0 +1,176 @@
+"""The result object of :func:`riskkit.event_study`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["EventStudyResult"]
+
+
+@dataclass(frozen=True)
+class EventStudyResult:
+    """Abnormal returns, CARs and tests of an event study, with the inputs that made them.
+
+    Attributes
+    ----------
+    model, factors
+        Normal-return model and the factor columns it used.
+    windows, estimation, gap, min_estimation_obs, conventions
+        The settings (trading days).
+    data_source, date_range
+        Where the returns came from and the first/last date of the return grid.
+    events
+        Every event after ``MKT`` expansion, with ``day0``, ``widened`` and ``status``.
+    cars
+        One row per estimated event and window (see :meth:`to_frame`).
+    params
+        Per event: model parameters, ``sigma``, ``nobs``, ``df_resid``, estimation dates.
+    abnormal_returns
+        Event-time abnormal returns: index ``tau`` (days from day 0), one column per
+        estimated event.
+    test_table
+        Grouped tests (see :meth:`tests`).
+    skipped
+        Events that could not be estimated, with the reason.
+    overlaps
+        Same-firm events inside another's estimation window or overlapping windows.
+    notes
+        Plain-text remarks printed with the summary.
+    """
+
+    model: str
+    factors: tuple[str, ...]
+    windows: tuple[tuple[int, int], ...]
+    estimation: int
+    gap: int
+    min_estimation_obs: int
+    conventions: str
+    data_source: str
+    date_range: tuple[str, str]
+    events: pd.DataFrame
+    cars: pd.DataFrame
+    params: pd.DataFrame
+    abnormal_returns: pd.DataFrame
+    test_table: pd.DataFrame
+    skipped: pd.DataFrame
+    overlaps: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per event and window, in decimals.
+
+        Columns: ``event_id, ticker, event_type, day0, window, window_used, widened, car,
+        car_se`` (square root of the prediction-error variance), ``t, p, df`` (Student t
+        with the model's residual df), ``bhar, ghk_p`` (Gelbach-Helland-Klick quantile
+        p-value), ``note``, then the model's parameters (``alpha``, ``beta_<factor>``),
+        ``sigma, nobs, df_resid, estimation_start, estimation_end``.
+        """
+        return self.cars.copy()
+
+    def tests(self) -> pd.DataFrame:
+        """Tidy frame of every grouped test: ``group_by, group, window, test, estimate,
+        statistic, p_value, df, n, signif`` (``df = inf``: normal reference)."""
+        return self.test_table.copy()
+
+    def event(self, event_id: str) -> pd.DataFrame:
+        """The :meth:`to_frame` rows of one event (by its id)."""
+        return self.cars[self.cars["event_id"] == event_id].copy()
+
+    def summary(self) -> str:
+        """Plain-text summary: settings, counts, the all-events tests, skipped events."""
+        n_est = int((self.events["status"] == "estimated").sum())
+        lines = [
+            "Event study",
+            f"  model: {self.model} (factors: {', '.join(self.factors) or 'none'})",
+            f"  windows: {', '.join(f'[{a},{b}]' for a, b in self.windows)}; estimation "
+            f"{self.estimation} days ending {self.gap + 1} days before day 0; "
+            f"min {self.min_estimation_obs} obs; conventions: {self.conventions}",
+            f"  data: {self.data_source}; grid {self.date_range[0]} to {self.date_range[1]}",
+            f"  events: {n_est} estimated, {len(self.skipped)} skipped, "
+            f"{len(self.overlaps)} overlap flag(s)",
+        ]
+        allg = self.test_table[self.test_table["group_by"] == "all"]
+        if len(allg):
+            lines.append("")
+            lines.append("All events (estimate = CAAR; estudy2 daily tests: AAR):")
+            tab = allg[["window", "test", "estimate", "statistic", "p_value", "n", "signif"]]
+            lines.append(tab.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        if len(self.skipped):
+            lines.append("")
+            lines.append("Skipped:")
+            for _, r in self.skipped.iterrows():
+                lines.append(f"  {r['event_id']}: {r['reason']}")
+        for note in self.notes:
+            lines.append(f"Note: {note}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(self.summary())}</pre>"
+
+    def car_paths(self) -> pd.DataFrame:
+        """Cumulative abnormal returns by ``tau`` from the first window day, per event."""
+        return self.abnormal_returns.cumsum()
+
+    def plot(
+        self, *, event_ids: list[str] | None = None, level: float = 0.95, ax: Any = None
+    ) -> Any:
+        """CAAR path with a confidence band, and each event's CAR path if few.
+
+        Parameters
+        ----------
+        event_ids
+            Events to include (default all estimated).
+        level
+            Confidence level of the band ``CAAR +- z sd_i(CAR_i) / sqrt(N)`` (a single
+            event: ``CAR +- z s sqrt(tau - tau0 + 1)``, ignoring parameter error).
+        ax
+            Matplotlib axes to draw on (a new figure if None).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+        from scipy.stats import norm
+
+        paths = self.car_paths()
+        if event_ids is not None:
+            paths = paths[[c for c in event_ids if c in paths.columns]]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 4.5))
+        z = float(norm.ppf(0.5 + level / 2))
+        taus = paths.index.to_numpy()
+        n = paths.shape[1]
+        if n == 0:
+            ax.set_title("No estimated events")
+            return ax
+        if n <= 12:
+            for c in paths.columns:
+                ax.plot(taus, paths[c], lw=0.9, alpha=0.6 if n > 1 else 1.0, label=c)
+        caar = paths.mean(axis=1)
+        if n > 1:
+            half = z * paths.std(axis=1, ddof=1) / np.sqrt(paths.notna().sum(axis=1))
+            ax.plot(taus, caar, color="black", lw=2, label=f"CAAR (N={n})")
+        else:
+            sig = float(self.params.set_index("event_id")["sigma"].loc[paths.columns[0]])
+            half = pd.Series(z * sig * np.sqrt(np.arange(1, len(taus) + 1)), index=paths.index)
+        ax.fill_between(
+            taus, caar - half, caar + half, color="grey", alpha=0.25, label=f"{level:.0%} band"
+        )
+        ax.axhline(0, color="k", lw=0.5)
+        ax.axvline(0, color="k", lw=0.5, ls=":")
+        ax.set_xlabel("trading days relative to day 0")
+        ax.set_ylabel("cumulative abnormal return")
+        ax.set_title(f"CAR paths, {self.model} model")
+        if n <= 12:
+            ax.legend(fontsize=7)
+        return ax
