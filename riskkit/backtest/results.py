@@ -1,0 +1,159 @@
+"""Result object of a backtest, a sweep or a walk-forward run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskkit._errors import DataError
+from riskkit.backtest._metrics import STAT_COLUMNS
+
+__all__ = ["BacktestResult"]
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Statistics, trades and equity of one or many backtest configurations.
+
+    Attributes
+    ----------
+    stats
+        One row per configuration: ``total_return``, ``cagr``, ``sharpe``, ``sortino``,
+        ``max_drawdown``, ``trades``, ``win_rate``, ``exposure``, ``ambiguous_bars``
+        (decimals; annualisation in ``settings["periods_per_year"]``).
+    trades
+        One row per trade (entry/exit date and fill price, size, fees, P&L, return,
+        exit reason: ``signal``, ``stop``, ``stop_gap``, ``target``, ``target_gap`` or
+        ``open``; ``ambiguous`` flags an exit on a bar that hit both levels).
+    equity
+        Daily equity at each bar's close, one column per configuration.
+    params
+        The parameters of each configuration (ticker, stop, target, entry rule...).
+    settings
+        Fill contract, costs, ambiguity rule, annualisation, data range, engine.
+    extras
+        Optional additions (deflated Sharpe of a sweep, walk-forward folds...).
+    """
+
+    stats: pd.DataFrame
+    trades: pd.DataFrame
+    equity: pd.DataFrame
+    params: pd.DataFrame
+    settings: dict[str, Any]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ tables
+    def to_frame(self) -> pd.DataFrame:
+        """Parameters joined with statistics, one row per configuration (decimals)."""
+        return self.params.join(self.stats, how="right")
+
+    def best(self, metric: str = "sharpe") -> str:
+        """Label of the configuration with the highest ``metric`` (NaN ignored)."""
+        if metric not in self.stats.columns:
+            raise DataError(f"metric {metric!r} unknown; use one of {list(self.stats.columns)}.")
+        s = self.stats[metric].astype(float)
+        if s.notna().sum() == 0:
+            raise DataError(f"every configuration has NaN {metric}; no best one.")
+        return str(s.idxmax())
+
+    def summary(self, *, top: int = 10, metric: str = "sharpe") -> str:
+        """Text summary: settings, then the ``top`` configurations by ``metric``."""
+        st = self.settings
+        lines = [
+            f"Backtest: {len(self.stats)} configuration(s), {st.get('first')} .. {st.get('last')}",
+            f"Fill contract: {st.get('fill_contract')}",
+            f"Costs: fees {st.get('fees')}, slippage {st.get('slippage')} per fill; "
+            f"annualised with {st.get('periods_per_year')} periods/year",
+        ]
+        for k, v in self.extras.items():
+            if np.isscalar(v):
+                lines.append(f"{k}: {v!s}")
+        tab = self.to_frame().sort_values(metric, ascending=False, na_position="last").head(top)
+        cols = [c for c in tab.columns if c in STAT_COLUMNS or c == "ticker"]
+        lines.append(tab[cols].to_string(float_format=lambda x: f"{x:.4f}"))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + self.summary().replace("<", "&lt;") + "</pre>"
+
+    @classmethod
+    def concat(
+        cls, results: list[BacktestResult], *, settings: dict[str, Any] | None = None
+    ) -> BacktestResult:
+        """Stack results of several runs (e.g. one per ticker); labels must be unique."""
+        if not results:
+            raise DataError("concat needs at least one BacktestResult.")
+        stats = pd.concat([r.stats for r in results])
+        if stats.index.has_duplicates:
+            raise DataError("configuration labels repeat across results; make them unique.")
+        st = dict(results[0].settings) if settings is None else settings
+        st["first"] = min(r.settings["first"] for r in results)
+        st["last"] = max(r.settings["last"] for r in results)
+        return cls(
+            stats=stats,
+            trades=pd.concat([r.trades for r in results], ignore_index=True),
+            equity=pd.concat([r.equity for r in results], axis=1),
+            params=pd.concat([r.params for r in results]),
+            settings=st,
+        )
+
+    # ------------------------------------------------------------------ plots
+    def plot(self, config: str | None = None, *, ax: Any = None) -> Any:
+        """Equity (top) and drawdown (bottom) of ``config`` (default: best Sharpe)."""
+        import matplotlib.pyplot as plt
+
+        lab = config if config is not None else self.best("sharpe")
+        if lab not in self.equity.columns:
+            raise DataError(f"config {lab!r} not in this result.")
+        eq = self.equity[lab].dropna()
+        if ax is None:
+            fig, ax = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True, height_ratios=[3, 1.3])
+        else:
+            fig = ax[0].figure
+        ax[0].plot(eq.index, eq.to_numpy(), lw=1.2)
+        ax[0].set_ylabel("equity")
+        ax[0].set_title(f"{lab}")
+        init = float(self.settings.get("init_cash", eq.iloc[0]))
+        wealth = np.concatenate([[init], eq.to_numpy()])
+        dd = (wealth / np.maximum.accumulate(wealth) - 1.0)[1:]
+        ax[1].fill_between(eq.index, dd, 0.0, color="tab:red", alpha=0.4)
+        ax[1].set_ylabel("drawdown")
+        fig.tight_layout()
+        return fig
+
+    def plot_heatmap(
+        self, x: str, y: str, *, metric: str = "sharpe", where: dict[str, Any] | None = None
+    ) -> Any:
+        """Heatmap of ``metric`` over parameters ``x`` and ``y`` (mean over the rest).
+
+        ``where`` filters configurations first, e.g. ``{"ticker": "IREN"}``.
+        """
+        import matplotlib.pyplot as plt
+
+        tab = self.to_frame()
+        for k, v in (where or {}).items():
+            tab = tab[tab[k] == v]
+        for c in (x, y, metric):
+            if c not in tab.columns:
+                raise DataError(f"column {c!r} not in the sweep table; have {list(tab.columns)}.")
+        piv = tab.pivot_table(index=y, columns=x, values=metric, aggfunc="mean", dropna=False)
+        fig, ax = plt.subplots(figsize=(1.2 + 0.9 * piv.shape[1], 1.0 + 0.6 * piv.shape[0]))
+        im = ax.imshow(piv.to_numpy(dtype=float), aspect="auto", cmap="RdYlGn")
+        ax.set_xticks(range(piv.shape[1]), [str(v) for v in piv.columns])
+        ax.set_yticks(range(piv.shape[0]), [str(v) for v in piv.index])
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        for (i, j), v in np.ndenumerate(piv.to_numpy(dtype=float)):
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8)
+        fig.colorbar(im, ax=ax, label=metric)
+        title = ", ".join(f"{k}={v}" for k, v in (where or {}).items())
+        ax.set_title(f"{metric} {title}".strip())
+        fig.tight_layout()
+        return fig

@@ -1,0 +1,112 @@
+"""The container that carries a strategy's signals to the engine.
+
+Strategies (``strategies/``) build :class:`Signals`; the engine
+(:func:`riskkit.backtest.run_backtest`) turns them into fills. Every field is indexed by
+the bar dates of the price data, and a value at bar ``t`` is a decision taken with data
+up to bar ``t``'s close: the engine fills it at bar ``t+1``'s open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskkit._errors import DataError
+
+__all__ = ["Signals"]
+
+
+def _as_bool(x: pd.Series | None, index: pd.Index, name: str) -> pd.Series:
+    if x is None:
+        return pd.Series(False, index=index, dtype=bool)
+    if not isinstance(x, pd.Series):
+        raise DataError(f"Signals.{name} must be a pandas Series, got {type(x).__name__}.")
+    if not x.index.equals(index):
+        raise DataError(
+            f"Signals.{name} is not on the same index as Signals.entries. Reindex it with "
+            f"x.reindex(entries.index, fill_value=False)."
+        )
+    if x.isna().any():
+        raise DataError(f"Signals.{name} has NaN values; signals must be True/False.")
+    return x.astype(bool)
+
+
+def _as_float(x: float | pd.Series | None, index: pd.Index, name: str) -> pd.Series:
+    if x is None:
+        return pd.Series(np.nan, index=index, dtype=float)
+    if isinstance(x, pd.Series):
+        if not x.index.equals(index):
+            raise DataError(f"Signals.{name} is not on the same index as Signals.entries.")
+        out = x.astype(float)
+    else:
+        out = pd.Series(float(x), index=index, dtype=float)
+    if (out.dropna() < 0).any():
+        raise DataError(
+            f"Signals.{name} has negative values; stops and targets are positive distances "
+            "(0.05 = 5%). Use NaN for 'no stop'."
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Entry/exit decisions and stop parameters for one instrument.
+
+    Attributes
+    ----------
+    entries, exits
+        Long entry / long exit decisions (bool Series). True at bar ``t`` = act at bar
+        ``t+1``'s open.
+    short_entries, short_exits
+        The same for short positions.
+    sl_stop
+        Stop-loss distance as a fraction of the entry price (0.05 = 5%), read at the
+        decision bar of each entry; NaN = no stop.
+    sl_distance
+        Alternative stop-loss distance in price units (e.g. 2 x ATR), converted to a
+        fraction of the entry bar's open when the entry fills. Use either this or
+        ``sl_stop``.
+    sl_trail
+        True makes the stop trail the highest high (long) / lowest low (short) since entry.
+    tp_stop
+        Take-profit distance as a fraction of the entry price; NaN = no target.
+    params
+        The parameters that made the signals (recorded in the result).
+    """
+
+    entries: pd.Series
+    exits: pd.Series | None = None
+    short_entries: pd.Series | None = None
+    short_exits: pd.Series | None = None
+    sl_stop: float | pd.Series | None = None
+    sl_distance: pd.Series | None = None
+    sl_trail: bool = False
+    tp_stop: float | pd.Series | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.entries, pd.Series):
+            raise DataError(
+                f"Signals.entries must be a boolean pandas Series, got {type(self.entries).__name__}."
+            )
+        if self.sl_stop is not None and self.sl_distance is not None:
+            raise DataError(
+                "Give either sl_stop (fraction) or sl_distance (price units), not both."
+            )
+
+    def frames(self) -> dict[str, pd.Series]:
+        """All fields as aligned Series (bool signals, float stops), validated."""
+        idx = self.entries.index
+        out = {
+            "entries": _as_bool(self.entries, idx, "entries"),
+            "exits": _as_bool(self.exits, idx, "exits"),
+            "short_entries": _as_bool(self.short_entries, idx, "short_entries"),
+            "short_exits": _as_bool(self.short_exits, idx, "short_exits"),
+            "sl_stop": _as_float(self.sl_stop, idx, "sl_stop"),
+            "sl_distance": _as_float(self.sl_distance, idx, "sl_distance"),
+            "tp_stop": _as_float(self.tp_stop, idx, "tp_stop"),
+        }
+        return out

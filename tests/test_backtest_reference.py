@@ -1,0 +1,273 @@
+"""The vectorbt path against an independent plain-Python loop written from the fill contract.
+
+All bars here are SYNTHETIC, hand-built (or drawn by hypothesis) to hit the cases that
+go wrong in practice: gaps through stops and targets, stops hit on the entry bar, bars
+whose range holds both the stop and the target (ambiguous), trailing stops, shorts,
+exit/entry conflicts. The loop below does not import the engine; it only reads the
+contract in ``riskkit/backtest/engine.py``'s docstring.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from riskkit.backtest import Signals, run_backtest
+
+
+def reference_loop(bars, sig, *, fees, slippage, ambiguity, init_cash):
+    """Plain-Python backtest implementing the documented fill contract."""
+    o_, h_, l_, c_ = (bars[f].to_numpy(float) for f in ("open", "high", "low", "close"))
+    n = len(bars)
+    f = sig.frames()
+    ent, ex = f["entries"].to_numpy(), f["exits"].to_numpy()
+    sent, sex = f["short_entries"].to_numpy(), f["short_exits"].to_numpy()
+    slf, sld, tpf = f["sl_stop"].to_numpy(), f["sl_distance"].to_numpy(), f["tp_stop"].to_numpy()
+    cash, shares, side = float(init_cash), 0.0, 0  # side +1 long, -1 short
+    init = ref = s = t = math.nan
+    trades, equity, amb = [], [], 0
+    cur = None
+
+    def close_pos(k, price, reason, ambiguous=False):
+        nonlocal cash, shares, side, cur
+        if side > 0:
+            adj = price * (1 - slippage)
+            cash += shares * adj * (1 - fees)
+        else:
+            adj = price * (1 + slippage)
+            cash -= shares * adj * (1 + fees)
+        cur.update(exit_k=k, exit_price=adj, reason=reason, ambiguous=ambiguous)
+        trades.append(cur)
+        shares, side, cur = 0.0, 0, None
+
+    for k in range(n):
+        o, h, lo, c = o_[k], h_[k], l_[k], c_[k]
+        # ---- open: stops first (gaps), then the decision of bar k-1
+        stopped = False
+        if side != 0:
+            sl_lvl = ref * (1 - s) if side > 0 else ref * (1 + s)
+            tp_lvl = init * (1 + t) if side > 0 else init * (1 - t)
+            if (
+                side > 0
+                and not math.isnan(t)
+                and o >= tp_lvl
+                or side < 0
+                and not math.isnan(t)
+                and o <= tp_lvl
+            ):
+                close_pos(k, o, "target_gap")
+                stopped = True
+            elif (
+                side > 0
+                and not math.isnan(s)
+                and o <= sl_lvl
+                or side < 0
+                and not math.isnan(s)
+                and o >= sl_lvl
+            ):
+                close_pos(k, o, "stop_gap")
+                stopped = True
+            if side != 0 and sig.sl_trail:  # trailing reference sees the open
+                ref = max(ref, o) if side > 0 else min(ref, o)
+        if k > 0 and not stopped:
+            e, x, se, sx = ent[k - 1], ex[k - 1], sent[k - 1], sex[k - 1]
+            if e and x:  # exit wins
+                e = False
+            if se and sx:
+                se = False
+            if side > 0 and (x or se) or side < 0 and (sx or e):
+                close_pos(k, o, "signal")
+            elif side == 0 and (e or se) and not (e and se):
+                side = 1 if e else -1
+                adj = o * (1 + slippage) if e else o * (1 - slippage)
+                if e:
+                    shares = cash / (1 + fees) / adj
+                    fee = cash - cash / (1 + fees)
+                    cash = 0.0
+                else:
+                    shares = cash / (adj * (1 + fees))
+                    fee = shares * adj * fees
+                    cash += shares * adj - fee
+                init = ref = o
+                s = sld[k - 1] / o if not math.isnan(sld[k - 1]) else slf[k - 1]
+                t = tpf[k - 1]
+                cur = {"entry_k": k, "entry_price": adj, "side": side}
+        # ---- session: the bar's range
+        if side != 0:
+            sl_lvl = ref * (1 - s) if side > 0 else ref * (1 + s)
+            tp_lvl = init * (1 + t) if side > 0 else init * (1 - t)
+            sl_hit = not math.isnan(s) and lo <= sl_lvl <= h
+            tp_hit = not math.isnan(t) and lo <= tp_lvl <= h
+            if sl_hit and tp_hit:
+                amb += 1
+                if ambiguity == "optimistic":
+                    close_pos(k, tp_lvl, "target", True)
+                elif ambiguity == "pessimistic":
+                    close_pos(k, lo if side > 0 else h, "stop", True)
+                else:
+                    close_pos(k, sl_lvl, "stop", True)
+            elif sl_hit:
+                close_pos(k, sl_lvl, "stop")
+            elif tp_hit:
+                close_pos(k, tp_lvl, "target")
+            elif sig.sl_trail:
+                ref = max(ref, h) if side > 0 else min(ref, lo)
+        equity.append(cash + (shares if side > 0 else -shares) * c if side else cash)
+    return trades, np.array(equity), amb
+
+
+IDX = pd.date_range("2024-01-01", periods=8, freq="B")
+
+
+def _bars(rows):
+    return pd.DataFrame(rows, columns=["open", "high", "low", "close"], index=IDX[: len(rows)])
+
+
+def _sig(idx, entries=(), exits=(), sentries=(), sexits=(), **kw):
+    mk = lambda pos: pd.Series([i in pos for i in range(len(idx))], index=idx)  # noqa: E731
+    return Signals(
+        entries=mk(entries),
+        exits=mk(exits),
+        short_entries=mk(sentries),
+        short_exits=mk(sexits),
+        **kw,
+    )
+
+
+# fmt: off
+CASES = {
+    # SYNTHETIC: enter at bar 1 open 100; bar 3 gaps down to 80 through the 10% stop (90)
+    "gap_through_stop": (
+        [[100, 101, 99, 100], [100, 103, 97, 102], [101, 104, 96, 98], [80, 85, 78, 84],
+         [84, 86, 83, 85]],
+        dict(entries=[0], sl_stop=0.10)),
+    # SYNTHETIC: stop hit on the entry bar itself (low 94 < 95)
+    "stop_on_entry_bar": (
+        [[100, 100, 100, 100], [100, 101, 94, 96], [96, 97, 95, 96]],
+        dict(entries=[0], sl_stop=0.05)),
+    # SYNTHETIC: bar 2 range 90..111 holds both stop 95 and target 110 (ambiguous)
+    "ambiguous": (
+        [[100, 100, 100, 100], [100, 102, 98, 101], [101, 111, 90, 100], [100, 101, 99, 100]],
+        dict(entries=[0], sl_stop=0.05, tp_stop=0.10)),
+    # SYNTHETIC: bar 3 opens at 115 above the 10% target -> fills at the open
+    "gap_through_target": (
+        [[100, 100, 100, 100], [100, 104, 99, 103], [103, 106, 102, 105], [115, 118, 93, 116]],
+        dict(entries=[0], sl_stop=0.05, tp_stop=0.10)),
+    # SYNTHETIC: trailing 5% stop follows highs 100->110->120, stop at 114 on bar 4
+    "trailing": (
+        [[100, 100, 100, 100], [100, 110, 99, 108], [108, 120, 107, 119], [119, 119.5, 116, 117],
+         [117, 118, 112, 113], [113, 114, 111, 112]],
+        dict(entries=[0], sl_stop=0.05, sl_trail=True)),
+    # SYNTHETIC: short at 100, stop 5% above; bar 3 gaps up to 108 through it
+    "short_gap_stop": (
+        [[100, 100, 100, 100], [100, 101, 97, 98], [98, 99, 96, 97], [108, 109, 106, 107]],
+        dict(sentries=[0], sl_stop=0.05, tp_stop=0.2)),
+    # SYNTHETIC: short ambiguous bar 2 (range 80..106 holds stop 105 and target 85)
+    "short_ambiguous": (
+        [[100, 100, 100, 100], [100, 102, 98, 99], [99, 106, 80, 90], [90, 91, 89, 90]],
+        dict(sentries=[0], sl_stop=0.05, tp_stop=0.15)),
+    # SYNTHETIC: signal exit, entry/exit conflict (exit wins), re-entry, ATR-style distance stop
+    "signals_and_distance": (
+        [[100, 100, 100, 100], [100, 103, 99, 102], [102, 104, 101, 103], [103, 105, 102, 104],
+         [104, 105, 96, 97], [97, 99, 96, 98], [98, 100, 97, 99], [99, 101, 98, 100]],
+        dict(entries=[0, 2, 3, 5], exits=[2], sl_distance=pd.Series(6.0, index=IDX))),
+}
+# fmt: on
+
+
+def _compare(bars, sig, *, fees, slippage, ambiguity, init_cash=10_000.0):
+    res = run_backtest(
+        bars, sig, fees=fees, slippage=slippage, ambiguity=ambiguity, init_cash=init_cash
+    )
+    ref_trades, ref_eq, ref_amb = reference_loop(
+        bars, sig, fees=fees, slippage=slippage, ambiguity=ambiguity, init_cash=init_cash
+    )
+    np.testing.assert_allclose(res.equity.iloc[:, 0].to_numpy(), ref_eq, rtol=1e-9, atol=1e-7)
+    tr = res.trades[res.trades["exit_reason"] != "open"].reset_index(drop=True)
+    assert len(tr) == len(ref_trades)
+    for row, rt in zip(tr.itertuples(), ref_trades, strict=True):
+        assert row.entry_date == bars.index[rt["entry_k"]]
+        assert row.exit_date == bars.index[rt["exit_k"]]
+        assert row.exit_reason == rt["reason"]
+        assert row.ambiguous == rt["ambiguous"]
+        assert math.isclose(row.entry_price, rt["entry_price"], rel_tol=1e-9)
+        assert math.isclose(row.exit_price, rt["exit_price"], rel_tol=1e-9)
+    assert int(res.stats["ambiguous_bars"].iloc[0]) == ref_amb
+    return res, ref_trades
+
+
+@pytest.mark.parametrize("ambiguity", ["stop_first", "optimistic", "pessimistic"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_reference_loop_matches_vectorbt(case, ambiguity):
+    rows, kw = CASES[case]
+    bars = _bars(rows).astype(float)
+    kw = dict(kw)
+    if isinstance(kw.get("sl_distance"), pd.Series):
+        kw["sl_distance"] = kw["sl_distance"].iloc[: len(bars)]
+    sig = _sig(bars.index, **kw)
+    _compare(bars, sig, fees=0.001, slippage=0.002, ambiguity=ambiguity)
+
+
+def test_hand_checked_gap_and_ambiguous_fills():
+    """Fill prices written out by hand from the contract (SYNTHETIC bars)."""
+    bars = _bars(CASES["gap_through_stop"][0]).astype(float)
+    res, _ = _compare(
+        bars,
+        _sig(bars.index, entries=[0], sl_stop=0.10),
+        fees=0.0,
+        slippage=0.01,
+        ambiguity="stop_first",
+    )
+    t = res.trades.iloc[0]
+    assert t.entry_price == pytest.approx(100 * 1.01)  # bar 1 open + 1% slippage
+    assert t.exit_price == pytest.approx(80 * 0.99)  # gap: bar 3 open 80, not the 90 stop
+    assert t.exit_reason == "stop_gap"
+    bars = _bars(CASES["ambiguous"][0]).astype(float)
+    sig = _sig(bars.index, entries=[0], sl_stop=0.05, tp_stop=0.10)
+    for rule, px, why in [
+        ("stop_first", 95.0, "stop"),
+        ("optimistic", 110.0, "target"),
+        ("pessimistic", 90.0, "stop"),
+    ]:
+        res, _ = _compare(bars, sig, fees=0.0, slippage=0.0, ambiguity=rule)
+        t = res.trades.iloc[0]
+        assert t.exit_price == pytest.approx(px) and t.exit_reason == why and t.ambiguous
+        assert res.stats["ambiguous_bars"].iloc[0] == 1
+
+
+def _random_case(seed, n=30):
+    rng = np.random.default_rng(seed)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.04, n)))
+    gap = rng.normal(0, 0.03, n) * (rng.random(n) < 0.3)
+    opn = np.r_[100.0, close[:-1]] * np.exp(gap)
+    hi = np.maximum(opn, close) * np.exp(np.abs(rng.normal(0, 0.03, n)))
+    lo = np.minimum(opn, close) * np.exp(-np.abs(rng.normal(0, 0.03, n)))
+    idx = pd.date_range("2024-01-01", periods=n, freq="B")
+    bars = pd.DataFrame({"open": opn, "high": hi, "low": lo, "close": close}, index=idx)
+    b = lambda p: pd.Series(rng.random(n) < p, index=idx)  # noqa: E731
+    short = rng.random() < 0.3
+    kw = dict(
+        sl_stop=float(rng.choice([np.nan, 0.03, 0.06, 0.1])),
+        tp_stop=float(rng.choice([np.nan, 0.04, 0.08, 0.15])),
+        sl_trail=bool(rng.random() < 0.4),
+    )
+    if short:
+        sig = Signals(entries=b(0), short_entries=b(0.2), short_exits=b(0.1), **kw)
+    else:
+        sig = Signals(entries=b(0.2), exits=b(0.1), **kw)
+    return bars, sig
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10**6),
+    ambiguity=st.sampled_from(["stop_first", "optimistic", "pessimistic"]),
+)
+def test_reference_loop_random_synthetic(seed, ambiguity):
+    bars, sig = _random_case(seed)
+    _compare(bars, sig, fees=0.0015, slippage=0.001, ambiguity=ambiguity)
