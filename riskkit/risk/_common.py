@@ -134,3 +134,45 @@ def as_weights(weights: object, columns: pd.Index) -> pd.Series:
     if not np.isfinite(w.to_numpy()).all():
         raise DataError("weights must be finite numbers; found NaN or inf.")
     return w
+
+
+def apply_annualized(
+    x: object,
+    func: Callable[[pd.Series, float], float],
+    *,
+    periods_per_year: float | None,
+    name: str = "returns",
+    min_length: int = 2,
+    nan_policy: NanPolicy = "raise",
+) -> Any:
+    """Like :func:`apply_by_column` for annualised statistics.
+
+    ``func(series, periods_per_year)`` gets each column's own factor (inferred from that
+    column's non-missing dates unless overridden). A Series gives an
+    :class:`AnnualizedFloat`; a DataFrame gives a Series whose ``attrs`` record the
+    factor of every column.
+    """
+    from riskkit.risk._annualization import (
+        AnnualizedFloat,
+        annualized_series,
+        resolve_annualization,
+    )
+
+    checked = check_timeseries(x, name=name, min_length=min_length, nan_policy=nan_policy)
+    frame = checked.to_frame() if isinstance(checked, pd.Series) else checked
+    values, anns, dropped = {}, {}, {}
+    for col in frame.columns:
+        s = frame[col]
+        n_nan = int(s.isna().sum())
+        if n_nan:
+            dropped[col] = n_nan
+        s = clean_series(s, name=name, min_length=min_length, nan_policy=nan_policy)
+        ann = resolve_annualization(s, periods_per_year)
+        values[col] = float(func(s, float(ann.periods_per_year)))
+        anns[col] = ann
+    if dropped:
+        warn(f"{name}: dropped NaN observations (nan_policy='omit'): {dropped}.", stacklevel=4)
+    if isinstance(checked, pd.Series):
+        (col,) = values
+        return AnnualizedFloat(values[col], anns[col])
+    return annualized_series(values, anns)
