@@ -10,7 +10,7 @@ import pandas as pd
 from riskkit._errors import DataError
 from riskkit._validation import check_timeseries, warn
 
-__all__ = ["align", "log_returns", "simple_returns", "to_log", "to_simple"]
+__all__ = ["align", "log_returns", "simple_returns", "to_log", "to_simple", "total_returns"]
 
 T = TypeVar("T", pd.Series, pd.DataFrame)
 
@@ -64,6 +64,36 @@ def log_returns(prices: T) -> T:
     """
     _check_prices(prices)
     out = (prices / prices.shift(1)).apply(np.log)
+    return out.iloc[1:]
+
+
+def total_returns(prices: pd.Series, dividends: pd.Series) -> pd.Series:
+    """Simple total returns ``R_t = (P_t + D_t) / P_{t-1} - 1`` from raw closes and cash dividends.
+
+    ``D_t`` is the cash dividend with ex-date ``t`` (0 on other days), as in the bundled
+    ``dividends/SPY.csv``. An ex-date that is not a row of ``prices`` is an error (it
+    would be lost silently otherwise).
+
+    Examples
+    --------
+    >>> idx = pd.to_datetime(["2025-03-20", "2025-03-21", "2025-03-24"])
+    >>> p = pd.Series([100.0, 99.0, 100.0], index=idx)
+    >>> d = pd.Series([1.5], index=pd.to_datetime(["2025-03-21"]))
+    >>> total_returns(p, d).round(4).tolist()
+    [0.005, 0.0101]
+    """
+    _check_prices(prices)
+    if not isinstance(dividends, pd.Series):
+        raise DataError("dividends must be a Series of cash amounts indexed by ex-date.")
+    inside = dividends[(dividends.index > prices.index[0]) & (dividends.index <= prices.index[-1])]
+    off = inside.index.difference(prices.index)
+    if len(off):
+        raise DataError(
+            f"{len(off)} dividend ex-date(s) are not price dates, e.g. {off[0].date()}. "
+            "Align the dividend dates to sessions first."
+        )
+    d = inside.reindex(prices.index, fill_value=0.0)
+    out = (prices + d) / prices.shift(1) - 1.0
     return out.iloc[1:]
 
 

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskkit import DataError, RiskkitWarning, align, log_returns, simple_returns
+from riskkit import DataError, RiskkitWarning, align, load_closes, log_returns, simple_returns
+from riskkit.data import read_dividends
+from riskkit.returns import total_returns
 
 
 def test_simple_and_log_by_hand():
@@ -41,3 +43,16 @@ def test_align_reports_drops():
     assert x.index.tolist() == [pd.Timestamp("2025-01-02")]  # 01-03 has a NaN in b
     with pytest.raises(DataError, match="how='outer' is not allowed"):
         align(a, b, how="outer")  # type: ignore[arg-type]
+
+
+def test_total_returns_spy_ex_date_by_hand():
+    c = load_closes(["SPY"], "2021-03-17", "2021-03-23", source="bundled")["SPY"]
+    d = read_dividends("SPY")
+    tr = total_returns(c, d)
+    # ex-date 2021-03-19, dividend 1.278: (P_t + 1.278) / P_{t-1} - 1
+    hand = (c.loc["2021-03-19"] + 1.278) / c.loc["2021-03-18"] - 1
+    assert tr.loc["2021-03-19"] == pytest.approx(hand, abs=1e-15)
+    assert tr.loc["2021-03-22"] == pytest.approx(c.loc["2021-03-22"] / c.loc["2021-03-19"] - 1)
+    bad = pd.Series([1.0], index=pd.to_datetime(["2021-03-20"]))  # a Saturday
+    with pytest.raises(DataError, match=r"ex-date\(s\) are not price dates, e.g. 2021-03-20"):
+        total_returns(c, bad)
