@@ -43,12 +43,11 @@ def _moments(x: np.ndarray) -> tuple[float, float, float, float]:
     mu = float(np.mean(x))
     sd = float(np.std(x, ddof=1))
     d = x - mu
-    m2 = float(np.mean(d**2))
-    if m2 == 0.0:
+    sig = float(np.sqrt(np.mean(d**2)))
+    if sig == 0.0 or not np.isfinite(1.0 / sig):
         return mu, sd, 0.0, 0.0
-    s = float(np.mean(d**3)) / m2**1.5
-    k = float(np.mean(d**4)) / m2**2 - 3.0
-    return mu, sd, s, k
+    u = d / sig  # standardise first: no under/overflow in m2**1.5 for tiny returns
+    return mu, sd, float(np.mean(u**3)), float(np.mean(u**4)) - 3.0
 
 
 def cornish_fisher_z(z: float, s: float, k: float) -> float:

@@ -200,10 +200,11 @@ def _rolling_kernel(
         if method == "gaussian":
             return -(mu + sd * z), -(mu - sd * phi / p)
         d = w - mu[:, None]
-        m2 = (d**2).mean(axis=1)
-        safe = np.where(m2 > 0, m2, 1.0)
-        s = np.where(m2 > 0, (d**3).mean(axis=1) / safe**1.5, 0.0)
-        k = np.where(m2 > 0, (d**4).mean(axis=1) / safe**2 - 3.0, 0.0)
+        sig = np.sqrt((d**2).mean(axis=1))
+        ok = sig > 0
+        u = d / np.where(ok, sig, 1.0)[:, None]
+        s = np.where(ok, (u**3).mean(axis=1), 0.0)
+        k = np.where(ok, (u**4).mean(axis=1) - 3.0, 0.0)
         zcf = cornish_fisher_z(z, s, k)  # type: ignore[arg-type]
         bracket = 1.0 + z * s / 6.0 + (z**2 - 1.0) * k / 24.0 + (1.0 - 2.0 * z**2) * s**2 / 36.0
         return -(mu + sd * zcf), -(mu - sd * phi / p * bracket)
