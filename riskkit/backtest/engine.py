@@ -79,8 +79,10 @@ _FIELDS = ("open", "high", "low", "close")
 def bars_for(prices: pd.DataFrame, ticker: str) -> pd.DataFrame:
     """One ticker's open/high/low/close from a :func:`riskkit.data.load_prices` frame.
 
-    Rows before the first and after the last complete bar are removed (a ticker that
-    listed later, or whose file ends earlier); a missing bar inside that span is an error.
+    Rows where all four prices are missing are removed: dates on which this ticker does
+    not trade (weekends of a mixed equity/BTC frame, before listing, after the file ends);
+    their count is in ``bars.attrs["calendar_rows_removed"]``. A bar with only some
+    prices missing is an error.
 
     Examples
     --------
@@ -96,12 +98,20 @@ def bars_for(prices: pd.DataFrame, ticker: str) -> pd.DataFrame:
     tickers = prices.columns.get_level_values(-1)
     if ticker not in set(tickers):
         raise DataError(f"ticker {ticker!r} is not in prices; available: {sorted(set(tickers))}.")
-    bars = pd.DataFrame({f: prices[(f, ticker)] for f in _FIELDS})
-    ok = bars.notna().all(axis=1).to_numpy()
-    if not ok.any():
+    bars = pd.DataFrame({f: prices[(f, ticker)] for f in _FIELDS}).astype(float)
+    empty = bars.isna().all(axis=1)
+    bars = bars[~empty]
+    if bars.empty:
         raise DataError(f"{ticker} has no complete open/high/low/close bar.")
-    first, last = int(np.argmax(ok)), len(ok) - 1 - int(np.argmax(ok[::-1]))
-    return bars.iloc[first : last + 1]
+    partial = bars.isna().any(axis=1)
+    if partial.any():
+        raise DataError(
+            f"{ticker} has {int(partial.sum())} bar(s) with some of open/high/low/close missing "
+            f"(first {bars.index[partial][0].date()}); the engine needs full bars. Repair the "
+            "source or drop those dates explicitly."
+        )
+    bars.attrs["calendar_rows_removed"] = int(empty.sum())
+    return bars
 
 
 def _check_bars(bars: pd.DataFrame) -> pd.DataFrame:

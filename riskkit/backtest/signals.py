@@ -16,7 +16,7 @@ import pandas as pd
 
 from riskkit._errors import DataError
 
-__all__ = ["Signals"]
+__all__ = ["Signals", "slice_signals"]
 
 
 def _as_bool(x: pd.Series | None, index: pd.Index, name: str) -> pd.Series:
@@ -110,3 +110,26 @@ class Signals:
             "tp_stop": _as_float(self.tp_stop, idx, "tp_stop"),
         }
         return out
+
+
+def slice_signals(sig: Signals, index: pd.DatetimeIndex) -> Signals:
+    """The same signals restricted to ``index`` (a sub-range of the original dates).
+
+    Signals are computed on the full history first (each value uses data up to its own
+    bar), then cut: no look-ahead, and indicators keep their warm-up.
+    """
+    from dataclasses import replace
+
+    def cut(x: Any) -> Any:
+        return x.reindex(index) if isinstance(x, pd.Series) else x
+
+    return replace(
+        sig,
+        entries=cut(sig.entries),
+        exits=cut(sig.exits),
+        short_entries=cut(sig.short_entries),
+        short_exits=cut(sig.short_exits),
+        sl_stop=cut(sig.sl_stop),
+        sl_distance=cut(sig.sl_distance),
+        tp_stop=cut(sig.tp_stop),
+    )

@@ -1,0 +1,164 @@
+"""Stop-loss family: an entry rule plus a fixed, trailing, ATR or BTC-price-level exit.
+
+Signals only: these functions return :class:`riskkit.backtest.Signals`; the engine
+(:func:`riskkit.backtest.run_backtest`) decides the fills (next open, stops on the range).
+Every value at bar ``t`` uses bars up to ``t`` only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from riskkit._errors import DataError
+from riskkit.backtest.signals import Signals
+from strategies.entries import buy_and_hold, dip_buy, ma_trend
+
+__all__ = ["ENTRY_RULES", "STOP_KINDS", "atr", "btc_on_sessions", "stop_loss_signals"]
+
+ENTRY_RULES = {"buy_and_hold": buy_and_hold, "dip_buy": dip_buy, "ma_trend": ma_trend}
+STOP_KINDS = ("none", "fixed", "trailing", "atr", "btc_level")
+StopKind = Literal["none", "fixed", "trailing", "atr", "btc_level"]
+
+
+def atr(bars: pd.DataFrame, *, window: int = 14) -> pd.Series:
+    """Wilder's average true range from high, low and close up to each bar.
+
+    Notes
+    -----
+    :math:`TR_t = \\max(H_t-L_t, |H_t-C_{t-1}|, |L_t-C_{t-1}|)` (``H_0-L_0`` on the first
+    bar); :math:`ATR_t = ATR_{t-1} + (TR_t - ATR_{t-1})/n`, an exponential average with
+    :math:`\\alpha = 1/n` seeded at the first bar; NaN for the first ``n-1`` bars.
+
+    References
+    ----------
+    Wilder, J. W. (1978). *New Concepts in Technical Trading Systems*. Trend Research.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> b = pd.DataFrame({"high": [11.0, 12, 13], "low": [9.0, 10, 11], "close": [10.0, 11, 12]},
+    ...                  index=pd.date_range("2024-01-01", periods=3))
+    >>> atr(b, window=2).round(3).tolist()
+    [nan, 2.0, 2.0]
+    """
+    if window < 1:
+        raise DataError(f"window={window!r} must be a positive integer.")
+    h, lo, c = (bars[k].astype(float) for k in ("high", "low", "close"))
+    pc = c.shift(1)
+    tr = pd.concat([h - lo, (h - pc).abs(), (lo - pc).abs()], axis=1).max(axis=1)
+    return tr.ewm(alpha=1.0 / window, adjust=False, min_periods=window).mean().rename("atr")
+
+
+def btc_on_sessions(btc_close: pd.Series, sessions: pd.DatetimeIndex) -> pd.Series:
+    """BTC-USD close dated on or before each equity session date (as of, no look-ahead).
+
+    Notes
+    -----
+    Yahoo's BTC-USD bar dated ``d`` closes at 00:00 UTC of ``d+1`` (20:00 ET in summer,
+    19:00 ET in winter): after the NYSE close of ``d`` and before the next open. So a
+    decision at session ``d`` may use the BTC close dated ``d`` and is filled by the
+    engine at the next session's open. Weekend closes are used by the Monday session.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> btc = pd.Series([1.0, 2, 3, 4], index=pd.date_range("2024-01-05", periods=4))  # Fri..Mon
+    >>> btc_on_sessions(btc, pd.DatetimeIndex(["2024-01-05", "2024-01-08"])).tolist()
+    [1.0, 4.0]
+    """
+    b = btc_close.dropna().astype(float).sort_index()
+    return b.reindex(b.index.union(sessions)).ffill().reindex(sessions).rename("btc_close")
+
+
+def stop_loss_signals(
+    bars: pd.DataFrame,
+    *,
+    entry: str = "buy_and_hold",
+    entry_params: dict[str, Any] | None = None,
+    stop: StopKind = "fixed",
+    stop_value: float | None = 0.1,
+    target: float | None = None,
+    btc_close: pd.Series | None = None,
+    atr_window: int = 14,
+    reentry: Literal["fresh", "immediate"] = "fresh",
+) -> Signals:
+    """Signals of an entry rule combined with one stop-loss kind and an optional target.
+
+    Parameters
+    ----------
+    bars
+        Open/high/low/close of one instrument.
+    entry
+        ``"buy_and_hold"``, ``"dip_buy"`` or ``"ma_trend"`` (see :mod:`strategies.entries`);
+        ``entry_params`` are passed to it.
+    stop
+        ``"none"``; ``"fixed"`` (``stop_value`` = fraction below the entry);
+        ``"trailing"`` (fraction below the highest high since entry); ``"atr"``
+        (``stop_value`` x ATR(``atr_window``) at the decision bar, in price units);
+        ``"btc_level"`` (exit, and stay out, while BTC closes below ``stop_value`` in USD,
+        e.g. 112000; needs ``btc_close``).
+    target
+        Take-profit as a fraction above the entry, or None.
+    reentry
+        ``"fresh"``: enter only when the rule's state switches on (after a stop-out, wait
+        for the next switch); ``"immediate"``: re-enter at the next open while it is on.
+
+    Returns
+    -------
+    Signals
+        Long entries/exits and stop settings; ``params`` records all choices.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> idx = pd.date_range("2024-01-01", periods=4, freq="B")
+    >>> b = pd.DataFrame({"open": 10.0, "high": 11.0, "low": 9.0, "close": 10.0}, index=idx)
+    >>> s = stop_loss_signals(b, stop="trailing", stop_value=0.1)
+    >>> s.entries.tolist(), s.sl_trail
+    ([True, False, False, False], True)
+    """
+    if entry not in ENTRY_RULES:
+        raise DataError(f"entry={entry!r} is not known; use one of {sorted(ENTRY_RULES)}.")
+    if stop not in STOP_KINDS:
+        raise DataError(f"stop={stop!r} is not known; use one of {list(STOP_KINDS)}.")
+    if reentry not in ("fresh", "immediate"):
+        raise DataError(f"reentry={reentry!r} must be 'fresh' or 'immediate'.")
+    if stop != "none" and (stop_value is None or not np.isfinite(stop_value) or stop_value <= 0):
+        raise DataError(f"stop={stop!r} needs a positive stop_value, got {stop_value!r}.")
+    if target is not None and not (np.isfinite(target) and target > 0):
+        raise DataError(f"target={target!r} must be a positive fraction (0.2 = +20%) or None.")
+    close = bars["close"].astype(float)
+    state = ENTRY_RULES[entry](close, **(entry_params or {}))
+    if stop == "btc_level":
+        if btc_close is None:
+            raise DataError("stop='btc_level' needs btc_close (the BTC-USD close series).")
+        btc = btc_on_sessions(btc_close, pd.DatetimeIndex(bars.index))
+        state = state & (btc >= float(stop_value)).fillna(False)  # type: ignore[arg-type]
+    state = state.astype(bool)
+    prev = state.shift(1, fill_value=False).astype(bool)
+    entries = state & ~prev if reentry == "fresh" else state
+    exits = ~state
+    kw: dict[str, Any] = {}
+    if stop in ("fixed", "trailing"):
+        kw["sl_stop"] = float(stop_value)  # type: ignore[arg-type]
+        kw["sl_trail"] = stop == "trailing"
+    elif stop == "atr":
+        kw["sl_distance"] = float(stop_value) * atr(bars, window=atr_window)  # type: ignore[arg-type]
+    params = {
+        "entry": entry,
+        **{f"entry_{k}": v for k, v in (entry_params or {}).items()},
+        "stop": stop,
+        "stop_value": np.nan if stop == "none" else float(stop_value),  # type: ignore[arg-type]
+        "target": np.nan if target is None else float(target),
+        "reentry": reentry,
+    }
+    return Signals(
+        entries=entries.rename("entries"),
+        exits=exits.rename("exits"),
+        tp_stop=target,
+        params=params,
+        **kw,
+    )
