@@ -12,6 +12,7 @@ from riskkit.events.catalog import (
     load_events,
 )
 from riskkit.events.models import MODELS, ModelFit, fit_model
+from riskkit.events.report import key_event_table, write_event_report
 from riskkit.events.results import EventStudyResult
 from riskkit.events.study import bundled_returns_and_factors, event_study
 
@@ -28,6 +29,8 @@ __all__ = [
     "expand_market_events",
     "find_overlaps",
     "fit_model",
+    "key_event_table",
     "load_events",
     "stats",
+    "write_event_report",
 ]

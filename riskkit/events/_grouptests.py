@@ -127,18 +127,15 @@ def group_tests(
 
 def _clustered(ds: Sequence[EventData], a: int, b: int) -> np.ndarray:
     """True where two events' windows ``[a, b]`` share a calendar date."""
-    spans = []
-    for d in ds:
+    lo = np.empty(len(ds), dtype="datetime64[ns]")
+    hi = np.empty(len(ds), dtype="datetime64[ns]")
+    for k, d in enumerate(ds):
         w = d.dates[(d.dates.index >= a) & (d.dates.index <= b)].dropna()
-        spans.append((w.min(), w.max()) if len(w) else (pd.NaT, pd.NaT))
-    n = len(ds)
-    out = np.zeros((n, n), dtype=bool)
-    for i in range(n):
-        for j in range(n):
-            (s1, e1), (s2, e2) = spans[i], spans[j]
-            if pd.notna(s1) and pd.notna(s2):
-                out[i, j] = bool(s1 <= e2 and s2 <= e1)
-    return out
+        lo[k] = w.min() if len(w) else np.datetime64("NaT")
+        hi[k] = w.max() if len(w) else np.datetime64("NaT")
+    valid = ~np.isnat(lo)
+    out = (lo[:, None] <= hi[None, :]) & (lo[None, :] <= hi[:, None])
+    return out & valid[:, None] & valid[None, :]
 
 
 def _event_time_matrix(evs: Sequence[EventData], a_min: int, b_max: int) -> pd.DataFrame:

@@ -130,8 +130,9 @@ class EventStudyResult:
         event_ids
             Events to include (default all estimated).
         level
-            Confidence level of the band ``CAAR +- z sd_i(CAR_i) / sqrt(N)`` (a single
-            event: ``CAR +- z s sqrt(tau - tau0 + 1)``, ignoring parameter error).
+            Confidence level of the band: ``CAAR +- z sd_i(CAR_i) / sqrt(N)`` for five or
+            more events; for fewer, a band per event ``CAR +- z s sqrt(tau - tau0 + 1)``
+            (residual sd, parameter error ignored).
         ax
             Matplotlib axes to draw on (a new figure if None).
 
@@ -157,15 +158,18 @@ class EventStudyResult:
             for c in paths.columns:
                 ax.plot(taus, paths[c], lw=0.9, alpha=0.6 if n > 1 else 1.0, label=c)
         caar = paths.mean(axis=1)
-        if n > 1:
+        if n >= 5:
             half = z * paths.std(axis=1, ddof=1) / np.sqrt(paths.notna().sum(axis=1))
             ax.plot(taus, caar, color="black", lw=2, label=f"CAAR (N={n})")
+            ax.fill_between(
+                taus, caar - half, caar + half, color="grey", alpha=0.25, label=f"{level:.0%} band"
+            )
         else:
-            sig = float(self.params.set_index("event_id")["sigma"].loc[paths.columns[0]])
-            half = pd.Series(z * sig * np.sqrt(np.arange(1, len(taus) + 1)), index=paths.index)
-        ax.fill_between(
-            taus, caar - half, caar + half, color="grey", alpha=0.25, label=f"{level:.0%} band"
-        )
+            sig = self.params.set_index("event_id")["sigma"]
+            steps = np.sqrt(np.arange(1, len(taus) + 1))
+            for c in paths.columns:
+                half_c = z * float(sig.loc[c]) * steps
+                ax.fill_between(taus, paths[c] - half_c, paths[c] + half_c, alpha=0.15)
         ax.axhline(0, color="k", lw=0.5)
         ax.axvline(0, color="k", lw=0.5, ls=":")
         ax.set_xlabel("trading days relative to day 0")

@@ -213,25 +213,21 @@ def mean_pairwise_correlation(
     n = x.shape[1]
     if n < 2:
         return 0.0
-    if np.isfinite(x).all() and x.shape[0] >= min_overlap and (x.std(axis=0) > 0).all():
-        r = np.corrcoef(x.T)
-        if clustered is not None:
-            r = np.where(clustered, r, 0.0)
-        return float(r[np.triu_indices(n, 1)].mean())
-    vals = []
-    for i in range(n):
-        for j in range(i + 1, n):
-            if clustered is not None and not clustered[i, j]:
-                vals.append(0.0)
-                continue
-            ok = np.isfinite(x[:, i]) & np.isfinite(x[:, j])
-            if ok.sum() >= min_overlap:
-                a, b = x[ok, i], x[ok, j]
-                if a.std() > 0 and b.std() > 0:
-                    vals.append(float(np.corrcoef(a, b)[0, 1]))
-                    continue
-            vals.append(0.0)
-    return float(np.mean(vals))
+    mask = np.isfinite(x).astype(float)
+    x0 = np.where(mask > 0, x, 0.0)
+    cnt = mask.T @ mask  # common dates per pair
+    sx = x0.T @ mask  # sum of x_i over dates where j is present too
+    sxx = (x0**2).T @ mask
+    sxy = x0.T @ x0
+    cov = cnt * sxy - sx * sx.T
+    var_i = cnt * sxx - sx**2
+    den = var_i * var_i.T
+    r = np.zeros((n, n))
+    ok = (cnt >= min_overlap) & (den > 0)
+    r[ok] = cov[ok] / np.sqrt(den[ok])
+    if clustered is not None:
+        r = np.where(np.asarray(clustered, bool), r, 0.0)
+    return float(r[np.triu_indices(n, 1)].mean())
 
 
 def kolari_pynnonen(scars: Array, rbar: float) -> TestResult:

@@ -1,0 +1,75 @@
+"""``riskkit event-study``: run the event study and write its HTML + CSV report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from riskkit._errors import RiskkitError
+
+__all__ = ["event_study_command"]
+
+console = Console()
+
+
+def _parse_window(text: str) -> tuple[int, int]:
+    try:
+        a, b = (int(v) for v in text.split(","))
+    except ValueError as exc:
+        raise typer.BadParameter(f"window {text!r} must look like -1,1") from exc
+    return a, b
+
+
+def event_study_command(
+    events: Annotated[
+        Path | None, typer.Option("--events", help="Events CSV (default: bundled catalog)")
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            help="constant | market_adjusted | market | market_btc "
+            "(repeat for several; default: market and market_btc)",
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder")] = Path("event_study_report"),
+    window: Annotated[
+        list[str] | None, typer.Option("--window", help="Event window like -1,1 (repeatable)")
+    ] = None,
+    estimation: Annotated[int, typer.Option(help="Estimation window, trading days")] = 250,
+    gap: Annotated[int, typer.Option(help="Days between estimation window and day 0")] = 10,
+    min_obs: Annotated[int, typer.Option(help="Minimum estimation observations")] = 100,
+    conventions: Annotated[str, typer.Option(help="textbook | estudy2")] = "textbook",
+    placebo: Annotated[int, typer.Option(help="Placebo draws per group (0: off)")] = 0,
+) -> None:
+    """Abnormal returns, CARs and tests of the events; writes event_study.html and CSVs."""
+    import warnings
+
+    from riskkit.events import audit_catalog, event_study, write_event_report
+    from riskkit.events.report import key_event_table
+
+    models = model or ["market", "market_btc"]
+    wins = [_parse_window(w) for w in window] if window else [(-1, 1), (0, 0), (0, 5)]
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = [
+                event_study(str(events) if events else None, model=m, estimation=estimation,
+                            gap=gap, windows=wins, min_estimation_obs=min_obs,
+                            conventions=conventions, placebo=placebo)  # type: ignore[arg-type]
+                for m in models
+            ]  # fmt: skip
+            audit = audit_catalog(str(events) if events else None)
+        path = write_event_report(results, out, audit=audit)
+    except RiskkitError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from exc
+    n_skip = len(results[0].skipped)
+    console.print(f"{len(caught)} warning(s); {n_skip} event(s) skipped (see skipped_*.csv)")
+    key = key_event_table(results)
+    if len(key):
+        console.print(key.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    console.print(f"report: {path}")

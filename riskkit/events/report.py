@@ -1,0 +1,214 @@
+"""Event-study report: one self-contained HTML page plus CSVs (via riskkit.report)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from riskkit.events.results import EventStudyResult
+
+__all__ = ["KEY_EVENTS", "key_event_table", "write_event_report"]
+
+#: The two events the README and the report single out.
+KEY_EVENTS = ("BITF-2025-11-13-pivot", "IREN-2025-11-03-microsoft")
+
+
+def key_event_table(
+    results: Sequence[EventStudyResult], event_ids: Sequence[str] = KEY_EVENTS
+) -> pd.DataFrame:
+    """Day-0 AR and CARs with t and p for a few events under each model.
+
+    Returns
+    -------
+    DataFrame
+        One row per (event, model, window) with ``car, car_se, t, p, ghk_p``; windows
+        as estimated (``[0,0]`` is the day-0 AR).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from riskkit.events import event_study
+    >>> idx = pd.bdate_range("2024-01-01", periods=300, name="date")
+    >>> rng = np.random.default_rng(1)
+    >>> m = pd.DataFrame({"market": rng.normal(0, 0.01, 300)}, index=idx)
+    >>> r = pd.DataFrame({"X": m["market"] + rng.normal(0, 0.02, 300)}, index=idx)
+    >>> ev = pd.DataFrame({"event_id": ["e"], "ticker": ["X"], "date": [idx[280]],
+    ...                    "timing": ["pre-market"]})
+    >>> res = event_study(ev, returns=r, factors=m, calendar="returns")
+    >>> key_event_table([res], ["e"])["window"].tolist()
+    ['[-1,1]', '[0,0]', '[0,5]']
+    """
+    parts = []
+    for res in results:
+        f = res.to_frame()
+        if f.empty:
+            continue
+        sub = f[f["event_id"].isin(list(event_ids))].copy()
+        sub.insert(1, "model", res.model)
+        parts.append(sub)
+    cols = [
+        "event_id",
+        "model",
+        "day0",
+        "window",
+        "window_used",
+        "car",
+        "car_se",
+        "t",
+        "p",
+        "ghk_p",
+    ]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True)[cols]
+
+
+def _describe(res: EventStudyResult) -> dict[str, str]:
+    return {
+        "model": f"{res.model} (factors: {', '.join(res.factors) or 'none'})",
+        "windows": ", ".join(f"[{a},{b}]" for a, b in res.windows),
+        "estimation": f"{res.estimation} trading days ending {res.gap + 1} days before day 0 "
+        f"(min {res.min_estimation_obs} complete obs)",
+        "conventions": res.conventions,
+    }
+
+
+_METHOD = (
+    "AR = R - X b with b fitted by OLS on each event's estimation window. "
+    "CAR variance includes the prediction-error term: Var(CAR) = s^2 (L + g'(X'X)^-1 g), "
+    "g = sum of the window's regressors (MacKinlay 1997); s^2 = e'e/(M - k). Per-event t is "
+    "Student t with M - k df; ghk_p is the Gelbach-Helland-Klick (2013) sample-quantile "
+    "p-value against same-length CARs of the estimation window. Grouped tests: "
+    "cross-sectional t, Patell Z, BMP (1991), Kolari-Pynnonen (2010) adjusted BMP with the "
+    "residual correlation of events whose windows share calendar dates, Corrado-Zivney rank, "
+    "Cowan generalized sign. Unknown-timing events have windows widened to day +1. "
+    "Overlapping same-firm event windows are removed from estimation samples by default."
+)
+
+
+def write_event_report(
+    results: EventStudyResult | Sequence[EventStudyResult],
+    out_dir: str | Path,
+    *,
+    audit: pd.DataFrame | None = None,
+    key_events: Sequence[str] = KEY_EVENTS,
+    title: str = "Event study: bitcoin miners' AI/HPC pivot",
+) -> Path:
+    """Write ``event_study.html`` and CSVs of ARs, CARs, tests, parameters, skips.
+
+    Parameters
+    ----------
+    results
+        One result or several (e.g. market and market+BTC models on the same events).
+    out_dir
+        Folder to write into (created if needed).
+    audit
+        Optional :func:`~riskkit.events.audit_catalog` frame; its sign disagreements are
+        listed.
+    key_events
+        Event ids shown first (day-0 AR, CAR[-1,+1], CAR[0,+5] with t and p).
+    title
+        Page title.
+
+    Returns
+    -------
+    Path
+        The HTML file. CSVs written next to it: ``cars_<model>.csv``,
+        ``abnormal_returns_<model>.csv``, ``tests_<model>.csv``, ``params_<model>.csv``,
+        ``skipped_<model>.csv``, ``overlaps.csv``, ``key_events.csv`` and ``audit.csv``.
+    """
+    from riskkit.report import Section, render_page, write_csv
+
+    res_list = [results] if isinstance(results, EventStudyResult) else list(results)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sections: list[Section] = []
+    key = key_event_table(res_list, key_events)
+    write_csv(key, out / "key_events.csv", index=False)
+    if len(key):
+        sections.append(
+            Section(
+                "Key events: day-0 AR ([0,0]), CAR[-1,+1] and CAR[0,+5]",
+                table=key.assign(day0=key["day0"].astype(str)),
+                note="car_se includes the prediction-error term; p is two-sided (Student t, "
+                "model df); ghk_p: sample-quantile test. Decimals, not percent.",
+            )
+        )
+    for res in res_list:
+        m = res.model
+        write_csv(res.to_frame(), out / f"cars_{m}.csv", index=False)
+        write_csv(res.abnormal_returns, out / f"abnormal_returns_{m}.csv")
+        write_csv(res.tests(), out / f"tests_{m}.csv", index=False)
+        write_csv(res.params, out / f"params_{m}.csv", index=False)
+        write_csv(res.skipped, out / f"skipped_{m}.csv", index=False)
+        tests = res.tests()
+        for gb, label in (("all", "all events"), ("event_type", "by event type")):
+            t = tests[tests["group_by"] == gb].drop(columns="group_by")
+            if len(t):
+                sections.append(Section(f"Tests, {label} ({m} model)", table=t))
+        sections.append(_figure_section(res, key_events))
+        cars = res.to_frame()
+        if len(cars):
+            keep = ["event_id", "window", "window_used", "car", "car_se", "t", "p", "bhar",
+                    "ghk_p", "nobs", "note"]  # fmt: skip
+            sections.append(Section(f"Per-event CARs ({m} model)", table=cars[keep]))
+        note = "; ".join(res.notes) if res.notes else None
+        if len(res.skipped):
+            sections.append(Section(f"Skipped events ({m} model)", table=res.skipped, note=note))
+    first = res_list[0]
+    ov = first.overlaps
+    write_csv(ov, out / "overlaps.csv", index=False)
+    if len(ov):
+        win = ov[ov["kind"] == "event_windows_overlap"]
+        n_est = int((ov["kind"] == "in_estimation_window").sum())
+        sections.append(
+            Section(
+                "Overlapping events (same firm)",
+                table=win if len(win) else None,
+                note=f"{n_est} pair(s) with an event window inside another event's estimation "
+                "window (full list in overlaps.csv); the table lists events whose event windows "
+                "overlap each other.",
+            )
+        )
+    if audit is not None:
+        write_csv(audit, out / "audit.csv", index=False)
+        bad = audit[audit["sign_disagrees"]]
+        sections.append(
+            Section(
+                "Catalog audit: reported move vs computed day-0 return (sign disagreements)",
+                table=bad.assign(day0=bad["day0"].astype(str)),
+                note=f"{len(bad)} of {len(audit)} events disagree in sign; their date or timing "
+                "deserves doubt (reported moves are news figures, often intraday).",
+            )
+        )
+    sections.append(Section("Method", note=_METHOD))
+    meta = {
+        "data": first.data_source,
+        "date range": f"{first.date_range[0]} to {first.date_range[1]}",
+        **{
+            f"{k} ({r.model})" if len(res_list) > 1 else k: v
+            for r in res_list
+            for k, v in _describe(r).items()
+        },
+    }
+    return render_page(title, sections=sections, meta=meta, out_path=out / "event_study.html")
+
+
+def _figure_section(res: EventStudyResult, key_events: Sequence[str]):
+    import matplotlib.pyplot as plt
+
+    from riskkit.report import Section
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    res.plot(ax=axes[0])
+    axes[0].set_title(f"CAAR, all events ({res.model})")
+    ids = [e for e in key_events if e in res.abnormal_returns.columns]
+    if ids:
+        res.plot(event_ids=ids, ax=axes[1])
+        axes[1].set_title(f"Key events ({res.model})")
+    else:
+        axes[1].set_visible(False)
+    fig.tight_layout()
+    return Section(f"CAR paths ({res.model} model)", figure=fig)
