@@ -134,16 +134,38 @@ def test_cornish_fisher_cvar_equals_numerical_integral_of_cf_quantile(rets):
         )
 
 
-def test_evt_hand_calculation_with_scipy_fit(rets):
+def test_evt_fit_matches_scipy_genpareto_and_hand_formula(rets):
+    from riskkit.risk._var_kernels import evt_var_cvar
+
     losses = -rets.to_numpy()
     u = np.quantile(losses, 0.9)
     y = losses[losses > u] - u
-    xi, _, beta = stats.genpareto.fit(y, floc=0)
+    xi_s, _, beta_s = stats.genpareto.fit(y, floc=0)
+    _, _, info = evt_var_cvar(rets.to_numpy(), 0.99, threshold=0.9)
+    xi, beta = info["xi"], info["beta"]
+    # same likelihood maximum as scipy (never below it), same parameters to optimiser tolerance
+    ll_ours = stats.genpareto.logpdf(y, xi, 0, beta).sum()
+    ll_scipy = stats.genpareto.logpdf(y, xi_s, 0, beta_s).sum()
+    assert ll_ours >= ll_scipy - 1e-9
+    assert xi == pytest.approx(xi_s, abs=1e-3) and beta == pytest.approx(beta_s, rel=1e-3)
+    # McNeil-Frey formulas written out
     n, nu, p = losses.size, y.size, 0.01
     var = u + beta / xi * ((n / nu * p) ** (-xi) - 1)
     es = (var + beta - xi * u) / (1 - xi)
     assert abs(value_at_risk(rets, method="evt") - var) < TOL
     assert abs(conditional_value_at_risk(rets, method="evt") - es) < TOL
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_gpd_fit_never_below_scipy_likelihood(seed):
+    from riskkit.risk._var_kernels import gpd_fit
+
+    y = stats.genpareto.rvs(0.3 - 0.1 * seed, scale=0.02, size=40, random_state=seed)
+    xi, beta = gpd_fit(y)
+    c, _, b = stats.genpareto.fit(y, floc=0)
+    assert stats.genpareto.logpdf(y, xi, 0, beta).sum() >= (
+        stats.genpareto.logpdf(y, c, 0, b).sum() - 1e-9
+    )
 
 
 def test_fhs_hand_calculation_with_arch(rets):

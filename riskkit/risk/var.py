@@ -18,9 +18,9 @@ Methods
 ``cornish_fisher``  modified VaR (Favre and Galeano, 2002) with sample skewness and excess
                     kurtosis (moment estimators, 1/n); CVaR = expected shortfall of the
                     Cornish-Fisher quantile function (closed form, see Notes).
-``evt``             peaks over threshold: generalized Pareto fitted to the losses above
-                    their ``evt_threshold`` quantile with ``scipy.stats.genpareto``
-                    (McNeil and Frey, 2000).
+``evt``             peaks over threshold: generalized Pareto fitted by maximum likelihood
+                    to the losses above their ``evt_threshold`` quantile (McNeil and Frey,
+                    2000); the optimum is checked against ``scipy.stats.genpareto.fit``.
 ``fhs``             filtered historical simulation: GARCH(1,1) (or GJR) fitted with
                     ``arch``; the standardised residuals are rescaled by the one-step
                     volatility forecast (Barone-Adesi et al., 1999).

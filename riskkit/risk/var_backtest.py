@@ -211,12 +211,8 @@ def _rolling_kernel(
     out_v = np.empty(len(w))
     out_c = np.empty(len(w))
     if method == "evt":
-        start = None
         for i, row in enumerate(w):
-            out_v[i], out_c[i], info = evt_var_cvar(
-                row, level, threshold=evt_threshold, start=start
-            )
-            start = (info["xi"], info["beta"])
+            out_v[i], out_c[i], _ = evt_var_cvar(row, level, threshold=evt_threshold)
         return out_v, out_c
     params = None
     for i, row in enumerate(w):
