@@ -125,7 +125,8 @@ def infer_periods_per_year(index: pd.Index) -> Annualization:
         raise DataError(
             f"cannot infer periods per year from {len(index)} date(s); pass periods_per_year."
         )
-    gaps = np.diff(index.asi8) / 86_400e9
+    # unit-safe (pandas 3 defaults to microseconds): convert to seconds explicitly
+    gaps = np.diff(index.to_numpy()).astype("timedelta64[s]").astype(float) / 86_400.0
     med = float(np.median(gaps))
     if med <= 4:
         weekend_share = float(np.mean(index.day_of_week >= 5))
