@@ -153,3 +153,12 @@ def test_audit_with_user_closes():
     assert a["return_day0_1"].item() == pytest.approx(-0.05)
     assert bool(a["sign_disagrees"].item())
     assert np.isfinite(a["reported_move_pct"]).all()
+
+
+def test_date_outside_nyse_calendar():
+    ev = load_events(frame(date=["1995-03-01"]))
+    with pytest.raises(DataError, match="outside the NYSE calendar"):
+        assign_day0(ev)
+    # with the data's own dates instead
+    d = assign_day0(ev, pd.DatetimeIndex(["1995-02-28", "1995-03-01", "1995-03-02"]))
+    assert str(d["day0"].item().date()) == "1995-03-01"

@@ -138,6 +138,8 @@ def test_market_events_apply_to_universe(panel):
         ev, returns=returns, factors=factors, calendar="returns", universe=["F00", "F02"]
     )
     assert sorted(res.to_frame()["event_id"].unique()) == ["M:F00", "M:F02"]
+    scope = res.tests().query("group_by == 'scope'")
+    assert set(scope["group"]) == {"market"}
     with pytest.raises(DataError, match="universe has ticker"):
         event_study(ev, returns=returns, factors=factors, calendar="returns", universe=["ZZZ"])
 
@@ -198,3 +200,14 @@ def test_other_models_run(panel, model):
         p0 = returns.index.get_loc(day0["day0"].iloc[0])
         expect = returns["F00"].iloc[p0] - factors["market"].iloc[p0]
         assert day0["car"].iloc[0] == pytest.approx(expect)
+
+
+def test_input_frames_not_modified(panel):
+    returns, factors, ev = panel
+    r = returns.copy()
+    r.columns = [c.lower() for c in r.columns]
+    before = r.copy()
+    ev2 = ev.assign(ticker=ev["ticker"].str.lower())
+    res = event_study(ev2, returns=r, factors=factors, calendar="returns")
+    pd.testing.assert_frame_equal(r, before)
+    assert len(res.to_frame()) == 12

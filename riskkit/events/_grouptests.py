@@ -1,6 +1,7 @@
 """Grouped (cross-event) tests of an event study, per group and window.
 
-Groups: every estimated event (``all``), each ``event_type`` and each ``ticker``. The
+Groups: every estimated event (``all``), firm vs market-wide events (``scope``), each
+``event_type`` and each ``ticker``. The
 statistics themselves are in :mod:`riskkit.events.stats` (textbook) and
 :mod:`riskkit.events.estudy2`; this module lays the events out in event time (rows =
 days relative to day 0) or calendar time and calls them.
@@ -39,6 +40,7 @@ class EventData:
     event_id: str
     ticker: str
     event_type: str
+    scope: str  # "firm" (a firm's own event) or "market" (an expanded MKT event)
     day0: pd.Timestamp
     widened: bool
     taus: np.ndarray
@@ -71,7 +73,7 @@ def event_car(ed: EventData, a: int, b: int) -> tuple[float, float, int]:
 
 def _groups(data: Sequence[EventData]) -> list[tuple[str, str, list[EventData]]]:
     out: list[tuple[str, str, list[EventData]]] = [("all", "all", list(data))]
-    for key in ("event_type", "ticker"):
+    for key in ("scope", "event_type", "ticker"):
         vals = sorted({getattr(d, key) for d in data})
         for v in vals:
             out.append((key, v, [d for d in data if getattr(d, key) == v]))

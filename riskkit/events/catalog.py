@@ -229,10 +229,17 @@ def assign_day0(events: pd.DataFrame, sessions: pd.DatetimeIndex | None = None) 
     if sessions is None:
         from riskkit.data import next_session, session_on_or_after
 
-        day0 = [
-            next_session(d) if t == "after close" else session_on_or_after(d)
-            for d, t in zip(out["date"], out["timing"], strict=True)
-        ]
+        try:
+            day0 = [
+                next_session(d) if t == "after close" else session_on_or_after(d)
+                for d, t in zip(out["date"], out["timing"], strict=True)
+            ]
+        except Exception as exc:  # exchange-calendars raises its own errors out of range
+            raise DataError(
+                f"an event date ({out['date'].min().date()} to {out['date'].max().date()}) is "
+                "outside the NYSE calendar (2000-2030) riskkit uses. Map day 0 on your own "
+                "dates instead: event_study(..., calendar='returns')."
+            ) from exc
     else:
         s = pd.DatetimeIndex(sessions)
         for d, t in zip(out["date"], out["timing"], strict=True):

@@ -144,7 +144,11 @@ def write_event_report(
         write_csv(res.params, out / f"params_{m}.csv", index=False)
         write_csv(res.skipped, out / f"skipped_{m}.csv", index=False)
         tests = res.tests()
-        for gb, label in (("all", "all events"), ("event_type", "by event type")):
+        for gb, label in (
+            ("all", "all events"),
+            ("scope", "firm vs market-wide events"),
+            ("event_type", "by event type"),
+        ):
             t = tests[tests["group_by"] == gb].drop(columns="group_by")
             if len(t):
                 sections.append(Section(f"Tests, {label} ({m} model)", table=t))

@@ -93,12 +93,17 @@ class EventStudyResult:
             f"  events: {n_est} estimated, {len(self.skipped)} skipped, "
             f"{len(self.overlaps)} overlap flag(s)",
         ]
-        allg = self.test_table[self.test_table["group_by"] == "all"]
-        if len(allg):
-            lines.append("")
-            lines.append("All events (estimate = CAAR; estudy2 daily tests: AAR):")
-            tab = allg[["window", "test", "estimate", "statistic", "p_value", "n", "signif"]]
-            lines.append(tab.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        tt = self.test_table
+        for label, mask in (
+            ("All events", tt["group_by"] == "all"),
+            ("Firm events only (no MKT)", (tt["group_by"] == "scope") & (tt["group"] == "firm")),
+        ):
+            sub = tt[mask]
+            if len(sub):
+                lines.append("")
+                lines.append(f"{label} (estimate = CAAR; estudy2 daily tests: AAR):")
+                tab = sub[["window", "test", "estimate", "statistic", "p_value", "n", "signif"]]
+                lines.append(tab.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         if len(self.skipped):
             lines.append("")
             lines.append("Skipped:")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -126,6 +127,7 @@ def _prepare(returns, factors, model, market, total_return) -> _Prepared:
     if isinstance(returns, pd.Series):
         returns = returns.to_frame(returns.name or "asset")
     check_timeseries(returns, name="returns", min_length=1, nan_policy="omit")
+    returns = returns.copy()  # never change the caller's frame
     if isinstance(factors, pd.Series):
         factors = factors.to_frame(factors.name or "market")
     if factors is not None:
@@ -136,7 +138,7 @@ def _prepare(returns, factors, model, market, total_return) -> _Prepared:
 
 
 def event_study(
-    events: str | pd.DataFrame | None = None,
+    events: str | Path | pd.DataFrame | None = None,
     *,
     returns: pd.DataFrame | pd.Series | None = None,
     factors: pd.DataFrame | pd.Series | None = None,
@@ -432,6 +434,7 @@ def _event_data(e, fit, y, facs, fcols, grid, p0, est_pos, a_min, b_max) -> Even
         event_id=e["event_id"],
         ticker=e["ticker"],
         event_type=str(e["event_type"]),
+        scope="firm" if e["parent_id"] == e["event_id"] else "market",
         day0=e["day0"],
         widened=bool(e["widened"]),
         taus=taus,
