@@ -79,7 +79,8 @@ def sweep(
     >>> idx = pd.date_range("2024-01-01", periods=30, freq="B")
     >>> c = pd.Series(np.linspace(10, 13, 30), index=idx)
     >>> bars = pd.DataFrame({"open": c, "high": c * 1.01, "low": c * 0.99, "close": c})
-    >>> f = lambda b, stop: Signals(entries=pd.Series(True, index=b.index), sl_stop=stop)
+    >>> f = lambda b, stop: Signals(entries=pd.Series(b.index == b.index[0], index=b.index),
+    ...                             sl_stop=stop)
     >>> res = sweep({"X": bars}, f, {"stop": [0.005, 0.05]}, progress=False)
     >>> res.stats["trades"].tolist()  # the 0.5% stop is hit on the entry bar
     [1.0, 0.0]

@@ -1,0 +1,279 @@
+"""Ready-made runs on the bundled data: the stop-loss sweep and the pivot-event trades.
+
+These glue the data layer, the strategies in ``strategies/`` (imported lazily: the
+library does not depend on them at import time) and the engine, so that the scripts in
+``backtests/`` and the ``riskkit backtest`` commands stay a few lines long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskkit._errors import DataError
+from riskkit._validation import warn
+from riskkit.backtest.engine import Ambiguity, bars_for, run_backtest
+from riskkit.backtest.results import BacktestResult
+from riskkit.backtest.sweep import sweep
+from riskkit.backtest.walkforward import walk_forward
+
+__all__ = [
+    "STOP_LOSS_TICKERS",
+    "btc_hedge_overlay",
+    "default_stop_loss_points",
+    "run_pivot_events",
+    "run_stop_loss_sweep",
+    "trade_return_summary",
+]
+
+STOP_LOSS_TICKERS = ("BITF", "IREN", "WULF", "HUT", "BTC-USD")
+_ENTRY_PARAMS: dict[str, dict[str, Any]] = {
+    "buy_and_hold": {},
+    "dip_buy": {"drawdown": 0.2, "lookback": 20},
+    "ma_trend": {"window": 50},
+}
+
+
+def default_stop_loss_points(*, btc_level: float = 112_000.0) -> list[dict[str, Any]]:
+    """The default grid: 3 entry rules x 14 stops x 3 targets = 126 points per ticker.
+
+    Examples
+    --------
+    >>> len(default_stop_loss_points())
+    126
+    """
+    stops: list[tuple[str, float | None]] = [("none", None)]
+    stops += [("fixed", v) for v in (0.05, 0.10, 0.15, 0.20, 0.30)]
+    stops += [("trailing", v) for v in (0.10, 0.15, 0.20, 0.30)]
+    stops += [("atr", v) for v in (2.0, 3.0, 4.0)]
+    stops += [("btc_level", btc_level)]
+    return [
+        {"entry": e, "stop": k, "stop_value": v, "target": t}
+        for e in _ENTRY_PARAMS
+        for k, v in stops
+        for t in (None, 0.25, 0.5)
+    ]
+
+
+def _stop_loss_factory(bars: pd.DataFrame, *, entry: str, **kw: Any) -> Any:
+    from strategies.stop_loss import stop_loss_signals
+
+    return stop_loss_signals(bars, entry=entry, entry_params=_ENTRY_PARAMS.get(entry), **kw)
+
+
+def run_stop_loss_sweep(
+    tickers: Sequence[str] = STOP_LOSS_TICKERS,
+    *,
+    points: list[dict[str, Any]] | None = None,
+    source: str = "bundled",
+    start: str | None = None,
+    end: str | None = None,
+    fees: float = 0.001,
+    slippage: float = 0.001,
+    ambiguity: Ambiguity = "stop_first",
+    walk_forward_windows: tuple[int, int] | None = (504, 126),
+    progress: bool = True,
+) -> BacktestResult:
+    """Stop-loss sweep on each ticker, with deflated Sharpe and a walk-forward check.
+
+    ``extras`` gets the DSR of the overall best configuration, ``dsr_by_ticker`` and,
+    when ``walk_forward_windows=(train, test)`` is given, ``walk_forward``: per ticker the
+    out-of-sample stats of choosing the best-Sharpe configuration on each train window.
+    """
+    from riskkit.backtest.sweep import sweep_deflated_sharpe
+    from riskkit.data import load_prices
+
+    names = list(dict.fromkeys([*tickers, "BTC-USD"]))
+    prices = load_prices(names, start=start, end=end, source=source)  # type: ignore[arg-type]
+    btc = prices[("close", "BTC-USD")].dropna()
+    bars = {t: bars_for(prices, t) for t in tickers}
+    pts = default_stop_loss_points() if points is None else points
+    res = sweep(
+        bars, _stop_loss_factory, pts, fees=fees, slippage=slippage, ambiguity=ambiguity,
+        factory_kwargs={t: {"btc_close": btc} for t in tickers}, progress=progress,
+    )  # fmt: skip
+    res.extras.update(sweep_deflated_sharpe(res, by_ticker=True))
+    res.settings["data"] = prices.attrs.get("riskkit_sources", {})
+    if walk_forward_windows is not None:
+        train, test = walk_forward_windows
+        rows = []
+        for t, b in bars.items():
+            if len(b) < train + test:
+                warn(f"walk-forward skipped for {t}: {len(b)} bars < train+test={train + test}.")
+                continue
+            sigs = {lab: _stop_loss_factory(b, **p, btc_close=btc) for lab, p in _labelled(t, pts)}
+            wf = walk_forward(
+                b, sigs, train=train, test=test, fees=fees, slippage=slippage,
+                ambiguity=ambiguity, ticker=t,
+            )  # fmt: skip
+            row = wf.stats.iloc[0].to_dict()
+            row.update(ticker=t, folds=len(wf.extras["folds"]), oos_first=wf.settings["first"])
+            rows.append(row)
+        res.extras["walk_forward"] = pd.DataFrame(rows).set_index("ticker") if rows else None
+    return res
+
+
+def _labelled(ticker: str, pts: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return [(ticker + "|" + "|".join(f"{k}={v}" for k, v in p.items()), p) for p in pts]
+
+
+def btc_hedge_overlay(
+    trades: pd.DataFrame,
+    betas: pd.Series,
+    btc_close: pd.Series,
+    *,
+    fees: float,
+    slippage: float,
+) -> pd.DataFrame:
+    """Add a BTC hedge leg sized ``beta`` x the stock position to each trade.
+
+    Notes
+    -----
+    A long stock trade is hedged with a short BTC position of notional ``beta`` times the
+    stock's entry notional (a short stock trade with a long one). BTC-USD daily bars are
+    dated by UTC day; the hedge legs fill at the BTC close dated the calendar day of the
+    equity fill (00:00 UTC next day, about 10.5 hours after the 09:30 ET open): late,
+    never before the decision. Fees and slippage apply to both hedge fills. With BTC
+    entry/exit fill prices :math:`P_0, P_1` (slippage included) and hedge side
+    :math:`h=\\mp1`, the hedge return per unit of stock notional is
+    :math:`\\beta\\,[h (P_1/P_0 - 1) - f (1 + P_1/P_0)]`, and ``hedged_return`` adds it
+    to the trade's return. Open trades get no hedge result.
+    """
+    b = btc_close.dropna().astype(float).sort_index()
+    out = trades.copy()
+    beta = out["config"].map(betas).astype(float)
+    p0 = b.reindex(out["entry_date"]).to_numpy()
+    p1 = b.reindex(out["exit_date"]).to_numpy()
+    h = np.where(out["direction"] == "long", -1.0, 1.0)
+    p0s = p0 * (1 + h * slippage)  # a short hedge sells lower, a long hedge buys higher
+    p1s = p1 * (1 - h * slippage)  # ... and buys back higher / sells lower
+    leg = h * (p1s / p0s - 1.0) - fees * (1.0 + p1s / p0s)
+    hedge_ret = np.where(out["exit_reason"] == "open", np.nan, beta * leg)
+    out["hedge_beta"] = beta.to_numpy()
+    out["btc_entry"] = p0
+    out["btc_exit"] = np.where(out["exit_reason"] == "open", np.nan, p1)
+    out["hedge_return"] = hedge_ret
+    out["hedged_return"] = out["return"].to_numpy() + hedge_ret
+    return out
+
+
+def trade_return_summary(returns: pd.Series) -> dict[str, float]:
+    """n, mean, median, sd (ddof=1), t = mean/(sd/sqrt n), hit rate, of trade returns.
+
+    Examples
+    --------
+    >>> trade_return_summary(pd.Series([0.1, -0.05, 0.05]))["t_stat"]  # 0.0333/(0.0764/sqrt 3)
+    0.7559289460184544
+    """
+    r = returns.dropna().astype(float)
+    n = len(r)
+    sd = float(r.std(ddof=1)) if n > 1 else np.nan
+    mean = float(r.mean()) if n else np.nan
+    return {
+        "n": float(n),
+        "mean": mean,
+        "median": float(r.median()) if n else np.nan,
+        "sd": sd,
+        "t_stat": mean / (sd / np.sqrt(n)) if n > 1 and sd > 0 else np.nan,
+        "hit_rate": float((r > 0).mean()) if n else np.nan,
+    }
+
+
+def run_pivot_events(
+    *,
+    events: pd.DataFrame | str | None = None,
+    hold: int = 5,
+    direction: str = "type",
+    sl_stop: float | None = None,
+    tp_stop: float | None = None,
+    hedge: bool = False,
+    beta_window: int = 120,
+    include_market: bool = False,
+    source: str = "bundled",
+    fees: float = 0.001,
+    slippage: float = 0.001,
+    ambiguity: Ambiguity = "stop_first",
+) -> BacktestResult:
+    """Trade every catalog announcement (one engine column per event) and list the trades.
+
+    The trade list (``trades``) carries each event's ticker, type, timing, news date,
+    day 0, decision date, side and (with ``hedge=True``) the pre-event BTC beta and the
+    hedged return. ``extras["plan"]`` lists every event with the reason it was not
+    traded, if any; ``extras["trade_summary"]`` summarises trade returns by side.
+    """
+    from riskkit.data import load_prices
+    from riskkit.events import assign_day0, expand_market_events, load_events
+    from strategies.pivot_event import hedge_betas, pivot_event_plan, pivot_event_signals
+
+    ev = assign_day0(load_events(events))
+    company = sorted(set(ev["ticker"]) - {"MKT"})
+    mkt = ev[ev["ticker"] == "MKT"]
+    dropped = []
+    if include_market:
+        ev = pd.concat([ev[ev["ticker"] != "MKT"], assign_day0(expand_market_events(mkt, company))])
+    else:
+        dropped = [
+            {"event_id": e, "dropped": "market-wide event (include_market=False)"}
+            for e in mkt["event_id"]
+        ]
+        ev = ev[ev["ticker"] != "MKT"]
+    prices = load_prices([*company, "BTC-USD"], source=source)  # type: ignore[arg-type]
+    btc = prices[("close", "BTC-USD")].dropna()
+    plans, results = [], []
+    for ticker, grp in ev.groupby("ticker"):
+        bars = bars_for(prices, str(ticker))
+        plan = pivot_event_plan(bars, grp, hold=hold, direction=direction)  # type: ignore[arg-type]
+        if hedge:
+            plan = plan.join(hedge_betas(bars["close"], btc, plan, window=beta_window))
+        plans.append(plan.assign(ticker=ticker))
+        sigs = pivot_event_signals(bars, plan, sl_stop=sl_stop, tp_stop=tp_stop)
+        if sigs:
+            results.append(
+                run_backtest(
+                    bars,
+                    sigs,
+                    fees=fees,
+                    slippage=slippage,
+                    ambiguity=ambiguity,
+                    ticker=str(ticker),
+                )
+            )
+    if not results:
+        raise DataError("no event could be traded on the available prices; see the plan.")
+    res = BacktestResult.concat(results)
+    plan_all = pd.concat(plans)
+    if dropped:
+        plan_all = pd.concat([plan_all, pd.DataFrame(dropped).set_index("event_id")])
+    info = ev.set_index("event_id")[["event_type", "timing", "date", "day0"]]
+    plan_all = info.join(plan_all, how="outer")
+    n_drop = int((plan_all["dropped"].fillna("") != "").sum())
+    if n_drop:
+        warn(f"{n_drop} event(s) not traded; reasons in result.extras['plan']['dropped'].")
+    trades = res.trades.merge(
+        plan_all.drop(columns=["ticker"], errors="ignore"),
+        left_on="config",
+        right_index=True,
+        how="left",
+    ).rename(columns={"config": "event_id"})
+    if hedge:
+        trades = btc_hedge_overlay(
+            trades.rename(columns={"event_id": "config"}), plan_all["hedge_beta"], btc,
+            fees=fees, slippage=slippage,
+        ).rename(columns={"config": "event_id"})  # fmt: skip
+    summ = {"all": trade_return_summary(trades["return"])}
+    for side in ("long", "short"):
+        summ[side] = trade_return_summary(trades.loc[trades["direction"] == side, "return"])
+    if hedge:
+        summ["all_hedged"] = trade_return_summary(trades["hedged_return"])
+    settings = dict(res.settings)
+    settings.update(hold=hold, direction=direction, sl_stop=sl_stop, tp_stop=tp_stop, hedge=hedge,
+                    beta_window=beta_window, include_market=include_market,
+                    data=prices.attrs.get("riskkit_sources", {}))  # fmt: skip
+    return BacktestResult(
+        stats=res.stats, trades=trades, equity=res.equity, params=res.params, settings=settings,
+        extras={"plan": plan_all, "trade_summary": pd.DataFrame(summ).T,
+                "events_traded": len(trades), "events_not_traded": n_drop},
+    )  # fmt: skip
