@@ -44,6 +44,14 @@ def event_study_command(
     min_obs: Annotated[int, typer.Option(help="Minimum estimation observations")] = 100,
     conventions: Annotated[str, typer.Option(help="textbook | estudy2")] = "textbook",
     placebo: Annotated[int, typer.Option(help="Placebo draws per group (0: off)")] = 0,
+    universe: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--universe",
+            help="Ticker a market-wide (MKT) event applies to "
+            "(repeatable; default: every bundled miner)",
+        ),
+    ] = None,
 ) -> None:
     """Abnormal returns, CARs and tests of the events; writes event_study.html and CSVs."""
     import warnings
@@ -59,7 +67,8 @@ def event_study_command(
             results = [
                 event_study(str(events) if events else None, model=m, estimation=estimation,
                             gap=gap, windows=wins, min_estimation_obs=min_obs,
-                            conventions=conventions, placebo=placebo)  # type: ignore[arg-type]
+                            conventions=conventions,  # type: ignore[arg-type]
+                            placebo=placebo, universe=universe)
                 for m in models
             ]  # fmt: skip
             audit = audit_catalog(str(events) if events else None)

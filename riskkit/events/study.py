@@ -195,7 +195,10 @@ def event_study(
         Bundled data only: the market proxy (``"SPY"`` or ``"QQQ"``) and whether its
         dividends are added (see :func:`bundled_returns_and_factors`).
     placebo
-        Number of placebo draws for a placebo p-value of each group's CAAR (0: off).
+        Number of placebo draws for a placebo p-value of each group's CAAR (0: off). A
+        draw is the mean over the group's events of the CAR of a random same-length
+        window of each event's own estimation-period residuals (non-event dates, before
+        the event: no look-ahead).
     seed
         Seed of the placebo draws.
 
