@@ -55,12 +55,12 @@ class Settings:
 
     @property
     def target_s(self) -> float:
-        return 0.02 if self.quick else 0.05
+        return 0.02 if self.quick else 0.04
 
     @property
     def budget_s(self) -> float:
         """Maximum steady-state seconds per implementation (fewer repeats when slow)."""
-        return 3.0 if self.quick else 8.0
+        return 3.0 if self.quick else 5.0
 
 
 @dataclass
@@ -166,19 +166,19 @@ def run_group(case: CaseResult, specs: list[Spec], settings: Settings) -> list[T
                 total = timeit.Timer(p.fn).timeit(number=p.number)
                 p.per_call_ms.append(total / p.number * 1e3)
     out: list[Timing | None] = []
-    for p in prepared:
-        if p is None:
+    for q in prepared:
+        if q is None:
             out.append(None)
             continue
         t = Timing(
-            impl=p.spec.impl,
-            size=p.spec.size,
-            repeats=p.repeats,
-            number=p.number,
-            median_ms=statistics.median(p.per_call_ms),
-            min_ms=min(p.per_call_ms),
-            first_call_ms=p.first_s * 1e3,
-            note=p.spec.note,
+            impl=q.spec.impl,
+            size=q.spec.size,
+            repeats=q.repeats,
+            number=q.number,
+            median_ms=statistics.median(q.per_call_ms),
+            min_ms=min(q.per_call_ms),
+            first_call_ms=q.first_s * 1e3,
+            note=q.spec.note,
         )
         case.timings.append(t)
         print(

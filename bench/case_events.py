@@ -114,7 +114,7 @@ def run(settings: Settings) -> list[CaseResult]:
         return [case]
     cars = rk_cars(res_keep)
     events = [
-        (eid, str(g["ticker"].iloc[0]), pd.Timestamp(g["day0"].iloc[0]), list(g["used"]))
+        (str(eid), str(g["ticker"].iloc[0]), pd.Timestamp(g["day0"].iloc[0]), list(g["used"]))
         for eid, g in cars.groupby("event_id", sort=False)
     ]
     size = (

@@ -51,8 +51,8 @@ def run(settings: Settings) -> list[CaseResult]:
         title="Loading the bundled prices (REAL data)",
         measures=(
             "Read all bundled ticker CSVs into one (field, ticker) frame. riskkit "
-            "`load_prices(source='bundled')` validates every file (header, dates, numbers, "
-            "sorted unique dates, OHLC consistency) and records provenance; the baseline is a "
+            "`load_prices(source='bundled')` checks every file (header, date format, "
+            "numeric values, duplicate or unsorted dates) and records provenance; the baseline is a "
             "bare `pd.read_csv` loop + `pd.concat` with no checks."
         ),
     )

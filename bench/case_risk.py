@@ -210,7 +210,7 @@ def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
 # ---------------------------------------------------------------- case
 def run(settings: Settings) -> list[CaseResult]:
     series = real_return_series()
-    ppy = {t: periods_per_year(s.index) for t, s in series.items()}
+    ppy = {t: periods_per_year(pd.DatetimeIndex(s.index)) for t, s in series.items()}
     lengths = [len(s) for s in series.values()]
     real_size = f"REAL: {len(series)} series, {min(lengths):,}-{max(lengths):,} obs each"
     panel = synthetic_panel()
@@ -258,12 +258,12 @@ def run(settings: Settings) -> list[CaseResult]:
             bare = {t: s.copy() for t, s in series.items()}
             for s in bare.values():
                 s.attrs = {}
+
+            def bare_factory(bare: dict[str, pd.Series] = bare) -> Callable[[], Any]:
+                return _loop(RK["sharpe"], bare, ppy)
+
             real_specs.append(
-                Spec(
-                    "riskkit risk.sharpe_ratio, input attrs emptied",
-                    real_size,
-                    lambda bare=bare: _loop(RK["sharpe"], bare, ppy),
-                )
+                Spec("riskkit risk.sharpe_ratio, input attrs emptied", real_size, bare_factory)
             )
         real_t = run_group(case, real_specs, settings)
         syn_t = run_group(case, syn_specs, settings)

@@ -47,13 +47,27 @@ CASES = {
 }
 
 
+def _splice_readme(text: str) -> None:
+    readme = HERE / "README.md"
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    src = readme.read_text(encoding="utf-8")
+    head, rest = src.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{text.strip()}\n{end}{tail}", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument(
-        "--quick", action="store_true", help="5 repeats of ~20 ms instead of 15 of ~50 ms"
+        "--quick", action="store_true", help="5 repeats of ~20 ms instead of 15 of ~40 ms"
     )
     ap.add_argument("--out", type=Path, default=HERE / "results", help="output folder")
     ap.add_argument("--only", nargs="*", choices=sorted(CASES), help="run only these cases")
+    ap.add_argument(
+        "--readme",
+        action="store_true",
+        help="also copy the results into bench/README.md (between the results markers)",
+    )
     args = ap.parse_args(argv)
     settings = Settings(quick=args.quick)
     machine = machine_info()
@@ -100,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "RESULTS.md").write_text("\n".join(md).rstrip() + "\n", encoding="utf-8")
     payload = {"machine": machine, "mode": mode, "cases": to_jsonable(results)}
     (args.out / "results.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    if args.readme:
+        body = "\n".join(md[md.index("## Machine") :]).splitlines()
+        demoted = ["#" + ln if ln.startswith("#") else ln for ln in body]  # under "## Results"
+        note = "Copied from `bench/results/RESULTS.md` by `python bench/run.py --readme`."
+        _splice_readme(note + "\n\n" + "\n".join(demoted))
     print(f"wrote {args.out / 'RESULTS.md'} and results.json in {total:.0f} s")
     return 0
 
