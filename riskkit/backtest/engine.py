@@ -391,7 +391,7 @@ def _trade_table(
             "size": rec["size"],
             "fees": rec["entry_fees"] + rec["exit_fees"],
             "pnl": rec["pnl"],
-            "return": rec["return"],
+            "return": rec["pnl"] / (rec["size"] * rec["entry_price"] + rec["entry_fees"]),
             "exit_reason": reason,
             "ambiguous": ambiguous[xi, col].astype(bool) & ~is_open,
             "bars_held": xi // 2 - ei // 2,

@@ -27,7 +27,8 @@ class BacktestResult:
     trades
         One row per trade (entry/exit date and fill price, size, fees, P&L, return,
         exit reason: ``signal``, ``stop``, ``stop_gap``, ``target``, ``target_gap`` or
-        ``open``; ``ambiguous`` flags an exit on a bar that hit both levels).
+        ``open``; ``return`` is P&L after all costs over the cash committed at entry
+        (size x entry fill price + entry fee); ``ambiguous`` flags an exit on a bar that hit both levels).
     equity
         Daily equity at each bar's close, one column per configuration.
     params
@@ -98,7 +99,7 @@ class BacktestResult:
         return cls(
             stats=stats,
             trades=pd.concat([r.trades for r in results], ignore_index=True),
-            equity=pd.concat([r.equity for r in results], axis=1),
+            equity=pd.concat([r.equity for r in results], axis=1, sort=True),
             params=pd.concat([r.params for r in results]),
             settings=st,
         )

@@ -165,8 +165,8 @@ def trade_return_summary(returns: pd.Series) -> dict[str, float]:
 
     Examples
     --------
-    >>> trade_return_summary(pd.Series([0.1, -0.05, 0.05]))["t_stat"]  # 0.0333/(0.0764/sqrt 3)
-    0.7559289460184544
+    >>> round(trade_return_summary(pd.Series([0.1, -0.05, 0.05]))["t_stat"], 6)  # 0.0333/(0.0764/sqrt 3)
+    0.755929
     """
     r = returns.dropna().astype(float)
     n = len(r)
@@ -177,7 +177,7 @@ def trade_return_summary(returns: pd.Series) -> dict[str, float]:
         "mean": mean,
         "median": float(r.median()) if n else np.nan,
         "sd": sd,
-        "t_stat": mean / (sd / np.sqrt(n)) if n > 1 and sd > 0 else np.nan,
+        "t_stat": float(mean / (sd / np.sqrt(n))) if n > 1 and sd > 0 else np.nan,
         "hit_rate": float((r > 0).mean()) if n else np.nan,
     }
 
