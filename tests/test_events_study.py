@@ -211,3 +211,17 @@ def test_input_frames_not_modified(panel):
     res = event_study(ev2, returns=r, factors=factors, calendar="returns")
     pd.testing.assert_frame_equal(r, before)
     assert len(res.to_frame()) == 12
+
+
+def test_aar_by_group(panel):
+    returns, factors, ev = panel
+    res = event_study(ev, returns=returns, factors=factors, calendar="returns")
+    ar = res.abnormal_returns
+    allg = res.aar()
+    assert allg["all"].loc[0] == pytest.approx(ar.loc[0].mean())
+    by_type = res.aar("event_type")
+    pivots = ev.loc[ev["event_type"] == "pivot", "event_id"]
+    assert by_type["pivot"].loc[0] == pytest.approx(ar.loc[0, list(pivots)].mean())
+    assert list(res.aar("scope").columns) == ["firm"]
+    with pytest.raises(DataError, match="by='sector'"):
+        res.aar("sector")

@@ -277,6 +277,14 @@ def find_overlaps(
         Columns ``event_id, other_event_id, ticker, kind`` with ``kind`` either
         ``"in_estimation_window"`` (the other event's window days lie in this event's
         estimation window) or ``"event_windows_overlap"``.
+
+    Examples
+    --------
+    >>> s = pd.bdate_range("2025-01-01", periods=60)
+    >>> ev = pd.DataFrame({"event_id": ["a", "b"], "ticker": ["X", "X"],
+    ...                    "day0": [s[50], s[20]]})
+    >>> find_overlaps(ev, s, estimation=30, gap=5, window=(-1, 1))["kind"].tolist()
+    ['in_estimation_window']
     """
     rows = []
     s = pd.DatetimeIndex(sessions)

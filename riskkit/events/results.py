@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskkit._errors import DataError
+
 __all__ = ["EventStudyResult"]
 
 
@@ -120,6 +122,39 @@ class EventStudyResult:
         import html
 
         return f"<pre>{html.escape(self.summary())}</pre>"
+
+    def aar(self, by: str | None = None) -> pd.DataFrame:
+        """Average abnormal return by event day ``tau``: overall or per group.
+
+        Parameters
+        ----------
+        by
+            None (all events), ``"event_type"``, ``"ticker"`` or ``"scope"`` (firm vs
+            market-wide events).
+
+        Returns
+        -------
+        DataFrame
+            Index ``tau``; one column per group (``"all"`` when ``by`` is None):
+            ``AAR_tau = mean_i AR_i,tau`` over the events with a return that day.
+            ``.cumsum()`` gives the CAAR path.
+        """
+        ar = self.abnormal_returns
+        if by is None:
+            return ar.mean(axis=1).to_frame("all")
+        meta = self.events.set_index("event_id")
+        if by == "scope":
+            labels: pd.Series = pd.Series(
+                np.where(meta["parent_id"] == meta.index, "firm", "market"),
+                index=meta.index,
+                dtype=str,
+            )
+        elif by in ("event_type", "ticker"):
+            labels = meta[by].astype(str)
+        else:
+            raise DataError(f"by={by!r}; use None, 'event_type', 'ticker' or 'scope'.")
+        groups = labels.reindex(ar.columns)
+        return ar.T.groupby(groups.to_numpy()).mean().T
 
     def car_paths(self) -> pd.DataFrame:
         """Cumulative abnormal returns by ``tau`` from the first window day, per event."""

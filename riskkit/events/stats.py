@@ -175,6 +175,12 @@ def bmp_t(scars: Array) -> TestResult:
     ----------
     Boehmer, E., Musumeci, J. and Poulsen, A. B. (1991). *Journal of Financial Economics*
     30(2), 253-272.
+
+    Examples
+    --------
+    >>> r = bmp_t(np.array([1.0, 2.0, 3.0]))  # mean 2, sd 1: 2 * sqrt(3)
+    >>> round(r.statistic, 6), r.df
+    (3.464102, 2.0)
     """
     return cross_sectional_t(scars)
 
@@ -290,6 +296,12 @@ def rank_test(ar_full: Array, window_rows: Array) -> TestResult:
     and Zivney, T. L. (1992). *Journal of Financial and Quantitative Analysis* 27(3),
     465-478. Campbell, C. J. and Wasley, C. E. (1993). *Review of Quantitative Finance and
     Accounting* 3, 73-92.
+
+    Examples
+    --------
+    >>> ar = np.array([[0.01, -0.01], [-0.02, 0.03], [0.00, 0.02], [0.05, 0.04]])
+    >>> round(rank_test(ar, np.array([3])).statistic, 6)  # sqrt(3), worked in the tests
+    1.732051
     """
     x = np.asarray(ar_full, float)
     u = np.full(x.shape, np.nan)
