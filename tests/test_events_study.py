@@ -225,3 +225,21 @@ def test_aar_by_group(panel):
     assert list(res.aar("scope").columns) == ["firm"]
     with pytest.raises(DataError, match="by='sector'"):
         res.aar("sector")
+
+
+def test_day0_se_equals_statsmodels_forecast_se(panel):
+    """One-day window: the prediction-error se is statsmodels' se_obs of the forecast."""
+    import statsmodels.api as sm
+
+    returns, factors, ev = panel
+    res = event_study(ev, returns=returns, factors=factors, calendar="returns", gap=0,
+                      estimation=150, windows=[(0, 0)], model="market_btc")  # fmt: skip
+    row = res.to_frame().iloc[1]
+    p0 = returns.index.get_loc(row["day0"])
+    y = returns[row["ticker"]].iloc[p0 - 150 : p0]
+    x = sm.add_constant(factors.iloc[p0 - 150 : p0])
+    fit = sm.OLS(y, x).fit()
+    x0 = np.r_[1.0, factors.iloc[p0].to_numpy()][None, :]
+    pred = fit.get_prediction(x0)
+    assert row["car_se"] == pytest.approx(float(pred.se_obs[0]), rel=1e-10)
+    assert row["car"] == pytest.approx(returns[row["ticker"]].iloc[p0] - pred.predicted_mean[0])
