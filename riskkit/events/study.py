@@ -182,7 +182,9 @@ def event_study(
         Events with fewer complete estimation observations are skipped (with the reason).
     conventions
         ``"textbook"`` (default) or ``"estudy2"``: the grouped tests of the R package
-        estudy2 (market model only; see :mod:`riskkit.events.estudy2`).
+        estudy2 (market model only; see :mod:`riskkit.events.estudy2`): its twelve daily
+        tests for one-day windows and its three CAR tests for longer ones. Per-event rows
+        of :meth:`EventStudyResult.to_frame` are the same under both.
     universe
         Tickers a market-wide (``MKT``) event applies to; default every firm in
         ``returns``.
