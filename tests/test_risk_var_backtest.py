@@ -112,6 +112,16 @@ def test_rolling_forecast_uses_only_past_window(rets, method):
         )
 
 
+def test_rolling_fhs_at_refit_equals_full_sample_fhs(rets):
+    short = rets.iloc[:256]
+    f = rolling_var_forecast(short, method="fhs", window=250, refit_every=3)
+    for k in (0, 3):  # refit forecasts: GARCH estimated on exactly the past window
+        past = short.iloc[k : 250 + k]
+        assert f["var"].iloc[k] == pytest.approx(value_at_risk(past, method="fhs"), rel=1e-9)
+    # between refits the variance recursion continues with the last estimates
+    assert np.isfinite(f["var"]).all()
+
+
 @pytest.mark.parametrize("method", ["historical", "cornish_fisher", "fhs"])
 def test_forecast_unchanged_when_future_changes(rets, method):
     # changing r_t and later returns must not change the forecast for t (no look-ahead)

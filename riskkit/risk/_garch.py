@@ -9,7 +9,7 @@ import numpy as np
 
 from riskkit._errors import DataError
 
-__all__ = ["GarchSpec", "fit_garch", "fixed_garch"]
+__all__ = ["GarchSpec", "fit_garch", "standardized_residuals_and_forecast"]
 
 GarchSpec = Literal["garch", "gjr"]
 SCALE = 100.0  # arch fits better on percent returns; every output is scaled back
@@ -51,13 +51,6 @@ def fit_garch(x: np.ndarray, *, model: str = "garch", dist: str = "normal"):
         )
     del caught  # arch's own notes (e.g. starting values) carry no information for users
     return res
-
-
-def fixed_garch(x: np.ndarray, params: np.ndarray, *, model: str = "garch", dist: str = "normal"):
-    """Filter new data with parameters estimated earlier (no re-estimation)."""
-    am = _model(x, model, dist)
-    with np.errstate(all="ignore"):
-        return am.fix(params)
 
 
 def standardized_residuals_and_forecast(res) -> tuple[np.ndarray, float, float]:

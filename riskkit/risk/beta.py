@@ -209,7 +209,7 @@ class BetaResult:
         return "\n".join(
             [
                 f"Betas and correlations to {self.btc} and {self.market} ({self.pairing})",
-                self.table.round(3).to_string(),
+                self.table.to_string(float_format=lambda v: f"{v:.3f}"),
                 f"rolling window: {self.window} sessions",
             ]
         )
@@ -275,10 +275,11 @@ def miner_betas(
     missing = [a for a in assets if a not in session_rets.columns]
     if missing:
         raise DataError(f"assets {missing} are not columns of the returns.")
-    r = session_rets[assets]
-    rows = {}
+    rows, roll_btc, roll_mkt = {}, {}, {}
     for a in assets:
         both = session_rets[[a, btc, market]].dropna()
+        roll_btc[a] = rolling_beta(both[a], both[btc], window=window)
+        roll_mkt[a] = rolling_beta(both[a], both[market], window=window)
         rows[a] = {
             "beta_btc": _beta(both[a].to_numpy(), both[btc].to_numpy()),
             "corr_btc": _corr(both[a].to_numpy(), both[btc].to_numpy()),
@@ -290,8 +291,8 @@ def miner_betas(
         }
     return BetaResult(
         table=pd.DataFrame.from_dict(rows, orient="index"),
-        rolling_beta_btc=pd.DataFrame(rolling_beta(r, session_rets[btc], window=window)),
-        rolling_beta_mkt=pd.DataFrame(rolling_beta(r, session_rets[market], window=window)),
+        rolling_beta_btc=pd.DataFrame(roll_btc),
+        rolling_beta_mkt=pd.DataFrame(roll_mkt),
         btc=btc,
         market=market,
         window=window,

@@ -214,15 +214,26 @@ def _rolling_kernel(
         for i, row in enumerate(w):
             out_v[i], out_c[i], _ = evt_var_cvar(row, level, threshold=evt_threshold)
         return out_v, out_c
-    params = None
-    for i, row in enumerate(w):
-        if params is None or i % refit_every == 0:
-            res = _garch.fit_garch(row, model=garch_model)
-            params = np.asarray(res.params)
-        else:
-            res = _garch.fixed_garch(row, params, model=garch_model)
-        zres, mu_t, sig = _garch.standardized_residuals_and_forecast(res)
-        out_v[i], out_c[i] = fhs_var_cvar(zres, mu_t, sig, level)
+    # FHS: GARCH re-estimated every `refit_every` forecasts; in between, the variance
+    # recursion with the last estimates is run forward one observation at a time, so the
+    # forecast for t still uses returns up to t-1 only.
+    sc = _garch.SCALE
+    y = sc * x
+    sig2 = np.full(x.size, np.nan)
+    mu = omega = alpha = gamma = beta_ = 0.0
+    for i in range(len(w)):
+        t = i + window
+        if i % refit_every == 0:
+            res = _garch.fit_garch(x[t - window : t], model=garch_model)
+            prm = res.params
+            mu, omega = float(prm["mu"]), float(prm["omega"])
+            alpha, beta_ = float(prm["alpha[1]"]), float(prm["beta[1]"])
+            gamma = float(prm["gamma[1]"]) if "gamma[1]" in prm.index else 0.0
+            sig2[t - window : t] = np.asarray(res.conditional_volatility) ** 2
+        e = y[t - 1] - mu
+        sig2[t] = omega + (alpha + gamma * (e < 0)) * e * e + beta_ * sig2[t - 1]
+        z = (y[t - window : t] - mu) / np.sqrt(sig2[t - window : t])
+        out_v[i], out_c[i] = fhs_var_cvar(z, mu / sc, float(np.sqrt(sig2[t])) / sc, level)
     return out_v, out_c
 
 
