@@ -261,10 +261,14 @@ def rolling_var_forecast(
     window
         Estimation window: the forecast for t uses ``returns`` at t-window..t-1 only.
     evt_threshold, garch_model
-        As :func:`riskkit.risk.value_at_risk`.
+        As :func:`riskkit.risk.value_at_risk`. EVT is re-fitted on every window.
     refit_every
-        ``fhs`` only: GARCH parameters are re-estimated every ``refit_every`` forecasts;
-        in between the last parameters filter the current window (still no data from t).
+        ``fhs`` only: GARCH is re-estimated (``arch``) on the past window every
+        ``refit_every`` forecasts, where the forecast equals :func:`value_at_risk` with
+        ``method="fhs"`` on that window. In between, the variance recursion
+        ``s2_t = omega + (alpha + gamma 1[e_{t-1}<0]) e_{t-1}^2 + beta s2_{t-1}`` runs forward
+        with the last estimates (returns up to t-1 only) and the window's residuals are
+        standardised by it. ``refit_every=1`` re-estimates every day (slow).
     nan_policy
         ``"raise"`` or ``"omit"``.
 
