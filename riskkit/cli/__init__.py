@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from riskkit.cli import backtest as _backtest
 from riskkit.cli import data as _data
+from riskkit.cli import events as _events
 
 __all__ = ["app", "main"]
 
@@ -15,6 +17,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(_data.app, name="data")
+app.command("event-study")(_events.event_study_command)
+app.add_typer(_backtest.app, name="backtest")
 
 
 def main() -> None:
