@@ -262,3 +262,32 @@ def test_sharpe_scale_invariant(v, c):
     if r.std() < 1e-8:
         return
     assert sharpe_ratio(c * r) == pytest.approx(float(sharpe_ratio(r)), rel=1e-8, abs=1e-10)
+
+
+def test_sharpe_variants_documented(eq):
+    # quantstats' smart Sharpe divides by an autocorrelation penalty; ours is the plain
+    # Sharpe (smart=False). Hand check of the relation with quantstats' own penalty.
+    smart = qs.stats.sharpe(eq, periods=252, smart=True)
+    penalty = qs.stats.autocorr_penalty(eq)
+    assert smart == pytest.approx(float(sharpe_ratio(eq)) / penalty, rel=1e-10)
+    # a geometric-mean "Sharpe" (CAGR / annualised vol), as in backtesting.py, is different:
+    geometric = float(annualized_return(eq)) / float(annualized_volatility(eq))
+    x = eq.to_numpy()
+    hand = (np.prod(1 + x) ** (252 / x.size) - 1) / (x.std(ddof=1) * math.sqrt(252))
+    assert geometric == pytest.approx(hand, rel=1e-12)
+    assert abs(geometric - float(sharpe_ratio(eq))) > 1e-3
+
+
+def test_annualized_float_behaviour():
+    import pickle
+
+    from riskkit.risk import Annualization
+
+    x = AnnualizedFloat(0.25, Annualization(365, "calendar days (24/7)"))
+    y = pickle.loads(pickle.dumps(x))
+    assert y == 0.25 and y.periods_per_year == 365
+    assert f"{x:.2f}" == "0.25" and float(x) * 4 == 1.0
+    with pytest.raises(DataError, match="DatetimeIndex is needed"):
+        infer_periods_per_year(pd.RangeIndex(5))
+    with pytest.raises(DataError, match="from 1 date"):
+        infer_periods_per_year(pd.DatetimeIndex(["2024-01-01"]))
