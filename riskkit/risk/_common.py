@@ -59,6 +59,7 @@ def apply_by_column(
     min_length: int = 2,
     nan_policy: NanPolicy = "raise",
     require_datetime_index: bool = True,
+    stacklevel: int = 4,
 ) -> Any:
     """Validate ``x`` and apply ``func`` to each column.
 
@@ -76,7 +77,10 @@ def apply_by_column(
     if isinstance(checked, pd.Series):
         n_nan = int(checked.isna().sum())
         if n_nan:
-            warn(f"{name}: dropped {n_nan} NaN observation(s) (nan_policy='omit').", stacklevel=4)
+            warn(
+                f"{name}: dropped {n_nan} NaN observation(s) (nan_policy='omit').",
+                stacklevel=stacklevel,
+            )
         return func(clean_series(checked, name=name, min_length=min_length, nan_policy=nan_policy))
     results: dict[Any, Any] = {}
     dropped = {}
@@ -91,7 +95,7 @@ def apply_by_column(
     if dropped:
         warn(
             f"{name}: dropped NaN observations per column (nan_policy='omit'): {dropped}.",
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
     first = next(iter(results.values()))
     if isinstance(first, pd.Series):

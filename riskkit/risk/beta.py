@@ -33,7 +33,7 @@ def _pair(r: pd.Series, b: pd.Series, name: str) -> pd.DataFrame:
         warn(
             f"{name}: {lost} return(s) have no benchmark return on the same date and were "
             "dropped; pair the calendars first (riskkit.risk.session_returns).",
-            stacklevel=4,
+            stacklevel=5,
         )
     return both.dropna()
 

@@ -133,7 +133,7 @@ def session_returns(closes: pd.DataFrame, *, kind: str = "simple") -> pd.DataFra
                 warn(
                     f"session_returns: {col} has {gaps} missing session close(s) inside its "
                     "range; the returns next to them are NaN (no filling).",
-                    stacklevel=2,
+                    stacklevel=3,
                 )
     res = pd.DataFrame(out, index=sessions[1:])
     res.index.name = "date"

@@ -276,7 +276,7 @@ def _paired(returns: pd.Series, benchmark: pd.Series) -> tuple[pd.Series, pd.Ser
         warn(
             f"capture: {lost} date(s) without both a return and a benchmark return were "
             "dropped; pair on one calendar first (riskkit.data.btc_session_returns for BTC).",
-            stacklevel=4,
+            stacklevel=5,
         )
     if len(both) < 2:
         raise DataError("returns and benchmark share fewer than 2 dates.")

@@ -290,7 +290,7 @@ def build_risk_report(
             sess, assets=[a for a in assets if a != btc], btc=btc, market=market, window=beta_window
         )
     else:
-        warn(f"risk report: {btc!r} or {market!r} not in the closes; betas skipped.", stacklevel=2)
+        warn(f"risk report: {btc!r} or {market!r} not in the closes; betas skipped.", stacklevel=3)
     sess_assets = sess[assets]
     corr = correlation_matrix(sess_assets, shrinkage=shrinkage)
     portfolio = {

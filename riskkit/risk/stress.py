@@ -102,7 +102,7 @@ def replay_day(returns: pd.DataFrame, weights: object, date: str | pd.Timestamp)
     if missing:
         warn(
             f"replay_day({ts.date()}): no return for {missing}; the portfolio return is NaN.",
-            stacklevel=2,
+            stacklevel=3,
         )
     out = row.copy()
     out["portfolio"] = float(np.dot(row.to_numpy(), w.to_numpy()))
@@ -222,7 +222,7 @@ def stress_test(
             rows.append(replay_day(returns, w, d))
             desc.append(f"replay of {pd.Timestamp(d).date()}")
         except DataError as exc:
-            warn(f"stress_test: skipped day {d}: {exc}", stacklevel=2)
+            warn(f"stress_test: skipped day {d}: {exc}", stacklevel=3)
     for s in btc_shocks:
         held = {c: w[c] for c in returns.columns}
         shocked = btc_shock(betas, pd.Series(held), s, btc=btc)

@@ -159,7 +159,9 @@ def _dispatch(
             seed=seed,
         )[which]
 
-    return apply_by_column(returns, one, min_length=MIN_OBS[method], nan_policy=nan_policy)
+    return apply_by_column(
+        returns, one, min_length=MIN_OBS[method], nan_policy=nan_policy, stacklevel=5
+    )
 
 
 def value_at_risk(

@@ -510,7 +510,7 @@ def var_backtest_table(
         warn(
             f"var_backtest_table: skipped {skipped}: fewer than window + 2 = {window + 2} "
             "observations.",
-            stacklevel=2,
+            stacklevel=3,
         )
     if not rows:
         raise DataError("no asset has enough observations for the backtest window.")
