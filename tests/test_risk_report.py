@@ -101,3 +101,27 @@ def test_parse_weights():
     assert _parse_weights("0.5,0.5", ["A", "B"]) == {"A": 0.5, "B": 0.5}
     assert _parse_weights("A=1", ["A", "B"]) == {"A": 1.0}
     assert _parse_weights(None, ["A"]) is None
+
+
+def test_result_plots_return_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from riskkit.risk import backtest_var, garch_volatility, portfolio_risk, stress_test
+
+    rng = np.random.default_rng(0)
+    i = pd.bdate_range("2022-01-03", periods=400)
+    r = pd.DataFrame({"BTC-USD": rng.normal(0, 0.03, 400)}, index=i)
+    r["M"] = 1.5 * r["BTC-USD"] + rng.normal(0, 0.01, 400)
+    axes = [
+        backtest_var(r["M"], method="gaussian").plot(),
+        garch_volatility(r["M"]).plot(),
+        portfolio_risk(r, {"M": 0.5, "BTC-USD": 0.5}).plot(),
+        stress_test(r, {"M": 1.0, "BTC-USD": 0.0}, days=["2022-03-01"]).plot(),
+    ]
+    for ax in axes:
+        assert hasattr(ax, "figure") and ax.has_data()
+    plt.close("all")
