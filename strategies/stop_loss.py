@@ -16,7 +16,14 @@ from riskkit._errors import DataError
 from riskkit.backtest.signals import Signals
 from strategies.entries import buy_and_hold, dip_buy, ma_trend
 
-__all__ = ["ENTRY_RULES", "STOP_KINDS", "atr", "btc_on_sessions", "stop_loss_signals"]
+__all__ = [
+    "ENTRY_RULES",
+    "STOP_KINDS",
+    "atr",
+    "btc_level_hedge_ratio",
+    "btc_on_sessions",
+    "stop_loss_signals",
+]
 
 ENTRY_RULES = {"buy_and_hold": buy_and_hold, "dip_buy": dip_buy, "ma_trend": ma_trend}
 STOP_KINDS = ("none", "fixed", "trailing", "atr", "btc_level")
@@ -162,3 +169,45 @@ def stop_loss_signals(
         params=params,
         **kw,
     )
+
+
+def btc_level_hedge_ratio(
+    bars: pd.DataFrame,
+    btc_close: pd.Series,
+    *,
+    level: float = 112_000.0,
+    beta_window: int = 120,
+    min_obs: int = 60,
+) -> pd.Series:
+    """Hedge instead of exit: short ``beta`` x BTC while BTC closes below ``level``.
+
+    Returns the hedge ratio decided at each session's close: :math:`-\\hat\\beta_t`
+    while the BTC close (:func:`btc_on_sessions`) is below ``level``, else 0. The beta is
+    the OLS slope of the stock's session returns on BTC's session returns
+    (:func:`riskkit.data.btc_session_returns`) over the last ``beta_window`` sessions up
+    to ``t`` (ddof=1 covariance over ddof=1 variance); 0 while fewer than ``min_obs``.
+    Apply it with :func:`riskkit.backtest.hedge.daily_btc_hedge`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> idx = pd.bdate_range("2025-01-01", periods=90)
+    >>> btc = pd.Series(np.exp(np.random.default_rng(1).normal(0, .03, 150).cumsum()) * 1e5,
+    ...                 index=pd.date_range("2024-12-25", periods=150))
+    >>> bars = pd.DataFrame({"close": btc.reindex(idx).to_numpy() ** 2 / 1e8}, index=idx)
+    >>> h = btc_level_hedge_ratio(bars, btc, level=1e9, beta_window=60, min_obs=30)
+    >>> bool(h.iloc[:30].eq(0).all()), bool(-2.2 < h.iloc[-1] < -1.8)
+    (True, True)
+    """
+    from riskkit.data import btc_session_returns
+
+    if beta_window < 2 or min_obs < 2 or min_obs > beta_window:
+        raise DataError("need 2 <= min_obs <= beta_window (sessions).")
+    sess = pd.DatetimeIndex(bars.index)
+    r = bars["close"].astype(float).pct_change()
+    b = btc_session_returns(btc_close, sess).reindex(sess)
+    cov = r.rolling(beta_window, min_periods=min_obs).cov(b)
+    var = b.rolling(beta_window, min_periods=min_obs).var()
+    beta = (cov / var.where(var > 0)).fillna(0.0)
+    below = (btc_on_sessions(btc_close, sess) < level).fillna(False)
+    return (-beta).where(below, 0.0).rename("hedge_ratio")

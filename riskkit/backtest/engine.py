@@ -326,13 +326,14 @@ def run_backtest(
         else float(periods_per_year)
     )
     stats = {}
+    closed = trades[trades["exit_reason"] != "open"]
+    pnl_by = {k: g.to_numpy(dtype=float) for k, g in closed.groupby("config")["pnl"]}
     for j, lab in enumerate(labels):
-        closed = trades[(trades["config"] == lab) & (trades["exit_reason"] != "open")]
         stats[lab] = equity_stats(
             equity[lab],
             init_cash=init_cash,
             periods_per_year=ann,
-            trade_pnl=closed["pnl"].to_numpy(dtype=float),
+            trade_pnl=pnl_by.get(lab, np.empty(0)),
             exposure=float(np.mean(assets[:, j] != 0)),
             ambiguous_bars=int(ambiguous[:, j].sum()),
         )

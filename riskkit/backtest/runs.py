@@ -75,9 +75,16 @@ def run_stop_loss_sweep(
     slippage: float = 0.001,
     ambiguity: Ambiguity = "stop_first",
     walk_forward_windows: tuple[int, int] | None = (504, 126),
+    hedge_level: float | None = 112_000.0,
     progress: bool = True,
 ) -> BacktestResult:
     """Stop-loss sweep on each ticker, with deflated Sharpe and a walk-forward check.
+
+    With ``hedge_level``, each miner also gets the "hedge instead of exit" variant: buy
+    and hold plus a short BTC position of the rolling beta while BTC closes below the
+    level (``stop="btc_level_hedge"``; :func:`strategies.stop_loss.btc_level_hedge_ratio`
+    and :func:`riskkit.backtest.hedge.daily_btc_hedge`). It counts as one more trial in
+    the deflated Sharpe and is not part of the walk-forward candidates.
 
     ``extras`` gets the DSR of the overall best configuration, ``dsr_by_ticker`` and,
     when ``walk_forward_windows=(train, test)`` is given, ``walk_forward``: per ticker the
@@ -95,6 +102,14 @@ def run_stop_loss_sweep(
         bars, _stop_loss_factory, pts, fees=fees, slippage=slippage, ambiguity=ambiguity,
         factory_kwargs={t: {"btc_close": btc} for t in tickers}, progress=progress,
     )  # fmt: skip
+    if hedge_level is not None:
+        miners = {t: b for t, b in bars.items() if t != "BTC-USD"}
+        if miners:
+            hedged = _btc_hedge_configs(miners, btc, hedge_level, fees, slippage, ambiguity)
+            extras = dict(res.extras)
+            res = BacktestResult.concat([res, hedged])
+            res.extras.update(extras)
+            res.extras.update(sweep_deflated_sharpe(res))
     res.extras.update(sweep_deflated_sharpe(res, by_ticker=True))
     res.settings["data"] = prices.attrs.get("riskkit_sources", {})
     if walk_forward_windows is not None:
@@ -114,6 +129,53 @@ def run_stop_loss_sweep(
             rows.append(row)
         res.extras["walk_forward"] = pd.DataFrame(rows).set_index("ticker") if rows else None
     return res
+
+
+def _btc_hedge_configs(
+    bars: dict[str, pd.DataFrame],
+    btc: pd.Series,
+    level: float,
+    fees: float,
+    slippage: float,
+    ambiguity: Ambiguity,
+) -> BacktestResult:
+    """Buy and hold + BTC hedge below ``level``, one configuration per miner."""
+    from riskkit.backtest._metrics import equity_stats
+    from riskkit.backtest.hedge import daily_btc_hedge
+    from strategies.stop_loss import btc_level_hedge_ratio
+
+    out = []
+    for t, b in bars.items():
+        base_lab = f"{t}|base"
+        base = run_backtest(
+            b, {base_lab: _stop_loss_factory(b, entry="buy_and_hold", stop="none", stop_value=None)},
+            fees=fees, slippage=slippage, ambiguity=ambiguity, ticker=t,
+        )  # fmt: skip
+        lab = f"{t}|entry=buy_and_hold|stop=btc_level_hedge|stop_value={level}|target=None"
+        init = float(base.settings["init_cash"])
+        h = btc_level_hedge_ratio(b, btc, level=level)
+        eq = daily_btc_hedge(
+            base.equity[base_lab], h, btc, init_cash=init, fees=fees, slippage=slippage
+        )
+        closed = base.trades[base.trades["exit_reason"] != "open"]
+        st = equity_stats(
+            eq, init_cash=init, periods_per_year=float(base.settings["periods_per_year"]),
+            trade_pnl=closed["pnl"].to_numpy(dtype=float),
+            exposure=float(base.stats["exposure"].iloc[0]), ambiguous_bars=0,
+        )  # fmt: skip
+        params = {"ticker": t, "entry": "buy_and_hold", "stop": "btc_level_hedge",
+                  "stop_value": level, "target": np.nan, "reentry": "fresh"}  # fmt: skip
+        out.append(
+            BacktestResult(
+                stats=pd.DataFrame([st], index=pd.Index([lab], name="config")),
+                trades=base.trades.assign(config=lab),
+                equity=eq.rename(lab).to_frame(),
+                params=pd.DataFrame([params], index=pd.Index([lab], name="config")),
+                settings=base.settings,
+                extras={"hedge_days": int((h != 0).sum())},
+            )
+        )
+    return BacktestResult.concat(out)
 
 
 def _labelled(ticker: str, pts: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
