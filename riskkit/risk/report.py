@@ -291,7 +291,15 @@ def build_risk_report(
         )
     else:
         warn(f"risk report: {btc!r} or {market!r} not in the closes; betas skipped.", stacklevel=3)
-    sess_assets = sess[assets]
+    sess_assets = sess[assets].dropna()
+    dropped = int(sess[assets].notna().any(axis=1).sum()) - len(sess_assets)
+    if dropped:
+        warn(
+            f"risk report: correlation, portfolio and stress use the {len(sess_assets)} "
+            f"sessions where every asset has a return; {dropped} session(s) with a missing "
+            "asset were left out.",
+            stacklevel=3,
+        )
     corr = correlation_matrix(sess_assets, shrinkage=shrinkage)
     portfolio = {
         "gaussian": portfolio_risk(
@@ -324,7 +332,8 @@ def build_risk_report(
         )
         or "user-supplied closes",
         "portfolio sample": f"{portfolio['gaussian'].start:%Y-%m-%d} to "
-        f"{portfolio['gaussian'].end:%Y-%m-%d} ({portfolio['gaussian'].n_obs} sessions)",
+        f"{portfolio['gaussian'].end:%Y-%m-%d} ({portfolio['gaussian'].n_obs} sessions; "
+        f"{dropped} sessions with a missing asset left out)",
     }
     return RiskReport(
         var=vt,
