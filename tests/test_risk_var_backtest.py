@@ -160,3 +160,34 @@ def test_rolling_errors(rets):
         rolling_var_forecast(rets, method="x")
     with pytest.raises(DataError, match="one Series"):
         rolling_var_forecast(rets.to_frame())  # type: ignore[arg-type]
+
+
+# Kupiec (1995) non-rejection regions for the number of exceptions N at the 95% test level,
+# as reproduced in Jorion, P. (2006), *Value at Risk*, 3rd ed., Table 6-2. For T = 255 at
+# p = 1% the table gives only the upper bound (N < 7).
+KUPIEC_TABLE = {
+    (0.01, 255): (None, 7),
+    (0.01, 510): (1, 11),
+    (0.01, 1000): (4, 17),
+    (0.025, 255): (2, 12),
+    (0.025, 510): (6, 21),
+    (0.025, 1000): (15, 36),
+    (0.05, 255): (6, 21),
+    (0.05, 510): (16, 36),
+    (0.05, 1000): (37, 65),
+}
+
+
+@pytest.mark.parametrize(("key", "bounds"), list(KUPIEC_TABLE.items()))
+def test_kupiec_reproduces_published_nonrejection_regions(key, bounds):
+    p, t = key
+    lo, hi = bounds
+
+    def accepted(x: int) -> bool:
+        h = np.zeros(t, dtype=bool)
+        h[:x] = True
+        return kupiec_pof(h, level=1 - p).pvalue > 0.05
+
+    assert accepted(hi - 1) and not accepted(hi)
+    if lo is not None:
+        assert accepted(lo + 1) and not accepted(lo)
