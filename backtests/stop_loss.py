@@ -34,8 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     paths = write_stop_loss_report(res, a.out)
     print(res.summary(top=10))
-    print(res.extras.get("dsr_by_ticker"))
-    print(res.extras.get("walk_forward"))
+    for key in ("dsr_by_ticker", "walk_forward"):
+        tab = res.extras.get(key)
+        if tab is not None:
+            print(f"\n{key}:\n{tab.to_string(float_format=lambda x: f'{x:.4f}')}")
     for k, p in paths.items():
         print(f"{k}: {p}")
     return 0

@@ -207,7 +207,9 @@ def test_walk_forward_chooses_on_train_only():
     # the first fold's choice equals the best Sharpe of a plain backtest on bars 0..29
     from riskkit.backtest.signals import slice_signals
 
-    tr = run_backtest(b.iloc[:30], {k: slice_signals(v, b.index[:30]) for k, v in cands.items()})
+    tr = run_backtest(
+        b.iloc[:30], {k: slice_signals(v, b.index[:30], carry_in=True) for k, v in cands.items()}
+    )
     assert folds["chosen"].iloc[0] == tr.best("sharpe")
     # changing the test windows' bars does not change any choice made before them
     b2 = b.copy()
@@ -226,3 +228,26 @@ def test_walk_forward_chooses_on_train_only():
         walk_forward(b, cands, train=70, test=20)
     with pytest.raises(DataError, match="integer >= 2"):
         walk_forward(b, cands, train=30, test=1)
+
+
+def test_slice_signals_carry_in():
+    from riskkit.backtest.signals import slice_signals
+
+    idx = pd.bdate_range("2024-01-01", periods=10)
+    hold = Signals(entries=pd.Series(idx == idx[0], index=idx))
+    assert not slice_signals(hold, idx[5:]).entries.any()
+    assert slice_signals(hold, idx[5:], carry_in=True).entries.tolist() == [
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
+    out = Signals(
+        entries=pd.Series(idx == idx[0], index=idx), exits=pd.Series(idx == idx[3], index=idx)
+    )
+    assert not slice_signals(out, idx[5:], carry_in=True).entries.any()
+    short = Signals(
+        entries=pd.Series(False, index=idx), short_entries=pd.Series(idx == idx[1], index=idx)
+    )
+    assert slice_signals(short, idx[5:], carry_in=True).short_entries.iloc[0]

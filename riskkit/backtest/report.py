@@ -34,7 +34,9 @@ def _meta(res: BacktestResult, title_extra: dict[str, Any]) -> dict[str, Any]:
 def write_stop_loss_report(res: BacktestResult, out_dir: str | Path) -> dict[str, Path]:
     """Write ``stop_loss_results.csv``, ``stop_loss_trades.csv`` and ``stop_loss.html``.
 
-    Returns the paths written, keyed ``results``, ``trades``, ``html``.
+    Also ``stop_loss_dsr.csv`` and ``stop_loss_walk_forward.csv`` when the result has
+    them. Returns the paths written, keyed ``results``, ``trades``, ``html``, ``dsr``,
+    ``walk_forward``.
     """
     from riskkit.report import Section, render_page, write_csv
 
@@ -69,6 +71,7 @@ def write_stop_loss_report(res: BacktestResult, out_dir: str | Path) -> dict[str
     ]
     dsr = res.extras.get("dsr_by_ticker")
     if isinstance(dsr, pd.DataFrame):
+        paths["dsr"] = write_csv(dsr, out / "stop_loss_dsr.csv")
         sections.append(
             Section(
                 "Deflated Sharpe ratio of each ticker's best configuration",
@@ -80,6 +83,7 @@ def write_stop_loss_report(res: BacktestResult, out_dir: str | Path) -> dict[str
         )
     wf = res.extras.get("walk_forward")
     if isinstance(wf, pd.DataFrame):
+        paths["walk_forward"] = write_csv(wf, out / "stop_loss_walk_forward.csv")
         sections.append(
             Section(
                 "Walk-forward (best Sharpe on each 504-session train window, next 126 tested)",

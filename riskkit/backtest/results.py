@@ -94,6 +94,12 @@ class BacktestResult:
         if stats.index.has_duplicates:
             raise DataError("configuration labels repeat across results; make them unique.")
         st = dict(results[0].settings) if settings is None else settings
+        ppy = {str(r.params["ticker"].iloc[0]): r.settings.get("periods_per_year") for r in results}
+        if len(set(ppy.values())) > 1:
+            by: dict[Any, list[str]] = {}
+            for t, v in ppy.items():
+                by.setdefault(v, []).append(t)
+            st["periods_per_year"] = "; ".join(f"{v:g} ({', '.join(ts)})" for v, ts in by.items())
         st["first"] = min(r.settings["first"] for r in results)
         st["last"] = max(r.settings["last"] for r in results)
         return cls(

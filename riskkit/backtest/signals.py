@@ -112,22 +112,49 @@ class Signals:
         return out
 
 
-def slice_signals(sig: Signals, index: pd.DatetimeIndex) -> Signals:
+def _on_before(entries: pd.Series | None, exits: pd.Series | None, start: pd.Timestamp) -> bool:
+    """Was the rule's last decision before ``start`` an entry (not followed by an exit)?"""
+    if entries is None:
+        return False
+    e = entries[entries.index < start]
+    if not e.any():
+        return False
+    last_e = e[e].index[-1]
+    if exits is None:
+        return True
+    x = exits[(exits.index < start) & (exits.index >= last_e)]
+    return not x.any()
+
+
+def slice_signals(sig: Signals, index: pd.DatetimeIndex, *, carry_in: bool = False) -> Signals:
     """The same signals restricted to ``index`` (a sub-range of the original dates).
 
     Signals are computed on the full history first (each value uses data up to its own
-    bar), then cut: no look-ahead, and indicators keep their warm-up.
+    bar), then cut: no look-ahead, and indicators keep their warm-up. With
+    ``carry_in=True``, a rule whose last decision before the window was an entry (not
+    yet undone by an exit decision) gets an entry decision on the window's first bar, so
+    a window that starts inside a holding period enters at its second bar's open instead
+    of waiting for the next fresh entry (buy and hold would otherwise never enter).
     """
     from dataclasses import replace
 
     def cut(x: Any) -> Any:
         return x.reindex(index) if isinstance(x, pd.Series) else x
 
+    entries, short_entries = cut(sig.entries), cut(sig.short_entries)
+    if carry_in and len(index):
+        start = index[0]
+        if _on_before(sig.entries, sig.exits, start):
+            entries = entries.copy()
+            entries.iloc[0] = True
+        elif _on_before(sig.short_entries, sig.short_exits, start):
+            short_entries = short_entries.copy()
+            short_entries.iloc[0] = True
     return replace(
         sig,
-        entries=cut(sig.entries),
+        entries=entries,
         exits=cut(sig.exits),
-        short_entries=cut(sig.short_entries),
+        short_entries=short_entries,
         short_exits=cut(sig.short_exits),
         sl_stop=cut(sig.sl_stop),
         sl_distance=cut(sig.sl_distance),

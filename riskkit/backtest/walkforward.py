@@ -57,8 +57,9 @@ def walk_forward(
     Notes
     -----
     Fold ``k`` trains on bars ``[s, s+train)`` and tests on ``[s+train, s+train+test)``
-    with ``s = k*step``; the choice uses only train-window stats. A position never
-    carries across windows.
+    with ``s = k*step``; the choice uses only train-window stats. Each window starts
+    flat; a rule that is "on" when a window starts enters at the window's second open
+    (:func:`riskkit.backtest.signals.slice_signals` with ``carry_in=True``).
 
     Examples
     --------
@@ -87,12 +88,12 @@ def walk_forward(
         tr_idx = pd.DatetimeIndex(bars.index[s : s + train])
         te_idx = pd.DatetimeIndex(bars.index[s + train : s + train + test])
         tr = run_backtest(
-            bars.loc[tr_idx], {k: slice_signals(v, tr_idx) for k, v in signals.items()},
+            bars.loc[tr_idx], {k: slice_signals(v, tr_idx, carry_in=True) for k, v in signals.items()},
             init_cash=init_cash, **kw,  # type: ignore[arg-type]
         )  # fmt: skip
         chosen = tr.best(metric)
         te = run_backtest(
-            bars.loc[te_idx], {chosen: slice_signals(signals[chosen], te_idx)},
+            bars.loc[te_idx], {chosen: slice_signals(signals[chosen], te_idx, carry_in=True)},
             init_cash=equity_now, **kw,  # type: ignore[arg-type]
         )  # fmt: skip
         eq = te.equity[chosen]
