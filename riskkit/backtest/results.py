@@ -150,9 +150,10 @@ class BacktestResult:
             if c not in tab.columns:
                 raise DataError(f"column {c!r} not in the sweep table; have {list(tab.columns)}.")
         piv = tab.pivot_table(index=y, columns=x, values=metric, aggfunc="mean", dropna=False)
-        fig, ax = plt.subplots(figsize=(1.2 + 0.9 * piv.shape[1], 1.0 + 0.6 * piv.shape[0]))
+        fig, ax = plt.subplots(figsize=(3.0 + 1.3 * piv.shape[1], 1.2 + 0.45 * piv.shape[0]))
         im = ax.imshow(piv.to_numpy(dtype=float), aspect="auto", cmap="RdYlGn")
-        ax.set_xticks(range(piv.shape[1]), [str(v) for v in piv.columns])
+        ax.grid(False)
+        ax.set_xticks(range(piv.shape[1]), [str(v) for v in piv.columns], rotation=30, ha="right")
         ax.set_yticks(range(piv.shape[0]), [str(v) for v in piv.index])
         ax.set_xlabel(x)
         ax.set_ylabel(y)
