@@ -223,6 +223,21 @@ def test_cornish_fisher_validity_flag():
     idx = pd.bdate_range("2020-01-01", periods=500)
     normal = pd.Series(np.random.default_rng(0).normal(size=500), index=idx)
     assert cornish_fisher_is_valid(normal)
+    # A two-point distribution, 90% at -1% and 10% at +9%: skewness
+    # S = (1 - 2p)/sqrt(p(1-p)) = 0.8/0.3 = 2.667, excess kurtosis K = (1 - 6p(1-p))/(p(1-p))
+    # = 0.46/0.09 = 5.111. The CF derivative a z^2 + b z + c has a = K/8 - S^2/6
+    # = 0.639 - 1.185 < 0, so it turns negative far in the lower tail.
+    spiky = pd.Series([-0.01] * 90 + [0.09] * 10, index=idx[:100])
+    assert stats.skew(spiky.to_numpy()) == pytest.approx(0.8 / 0.3)
+    assert stats.kurtosis(spiky.to_numpy()) == pytest.approx(0.46 / 0.09)
+    assert not cornish_fisher_is_valid(spiky)
+    from riskkit import RiskkitWarning
+
+    with pytest.warns(RiskkitWarning, match="not a valid quantile function"):
+        value_at_risk(spiky, method="cornish_fisher")
+    with pytest.warns(RiskkitWarning, match="not a valid quantile function"):
+        t = var_table(spiky.to_frame("S"), methods=["cornish_fisher"])
+    assert "S/cornish_fisher" in t.notes and "caution" in t.summary()
 
 
 # ---- error paths -----------------------------------------------------------------------
@@ -301,6 +316,8 @@ def test_cvar_at_least_var(r, level):
 def test_var_positively_homogeneous(r, c, level):
     # scaling returns by c > 0 scales VaR and CVaR by c (positive homogeneity)
     for m in ("historical", "gaussian", "cornish_fisher"):
+        if m == "cornish_fisher" and not cornish_fisher_is_valid(r, level=level):
+            continue  # still homogeneous, but it would warn; validity is tested separately
         for f in (value_at_risk, conditional_value_at_risk):
             a, b = f(c * r, level=level, method=m), c * f(r, level=level, method=m)
             assert a == pytest.approx(b, rel=1e-9, abs=1e-12)

@@ -60,9 +60,26 @@ def cornish_fisher_z(z: float, s: float, k: float) -> float:
 
 
 def cornish_fisher_monotone(z: float, s: float, k: float) -> bool:
-    """True if the Cornish-Fisher expansion is increasing at z (a valid quantile there)."""
-    dz = 1.0 + 2.0 * z * s / 6.0 + (3.0 * z**2 - 3.0) * k / 24.0 - (6.0 * z**2 - 5.0) * s**2 / 36.0
-    return dz > 0.0
+    """True if the Cornish-Fisher quantile is increasing on the whole lower tail (-inf, z].
+
+    Its derivative in z is the quadratic ``a z^2 + b z + c`` with ``a = k/8 - s^2/6``,
+    ``b = s/3``, ``c = 1 - k/8 + 5 s^2/36``; it must stay positive on (-inf, z] for the
+    expansion to be a quantile function there (Maillard, 2012), which is what makes
+    the Cornish-Fisher CVaR >= VaR.
+    """
+    a = k / 8.0 - s * s / 6.0
+    b = s / 3.0
+    c = 1.0 - k / 8.0 + 5.0 * s * s / 36.0
+
+    def d(x: float) -> float:
+        return a * x * x + b * x + c
+
+    if a < 0.0 or (a == 0.0 and b > 0.0):
+        return False  # the derivative turns negative far in the tail
+    if a == 0.0:
+        return d(z) > 0.0
+    vertex = -b / (2.0 * a)
+    return d(vertex) > 0.0 if vertex < z else d(z) > 0.0
 
 
 def cornish_fisher_var_cvar(x: np.ndarray, level: float) -> tuple[float, float]:

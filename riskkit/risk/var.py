@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._errors import DataError
-from riskkit._validation import NanPolicy, check_timeseries
+from riskkit._validation import NanPolicy, check_timeseries, warn
 from riskkit.risk import _garch
 from riskkit.risk._common import apply_by_column, check_horizon, check_level
 from riskkit.risk._var_kernels import (
@@ -147,6 +147,8 @@ def _dispatch(
         raise DataError(f"evt_threshold must be in [0.5, 1), got {evt_threshold!r}.")
 
     def one(s: pd.Series) -> float:
+        if method == "cornish_fisher" and not cornish_fisher_is_valid(s, level=level):
+            _warn_cf(s.name, level, 7)
         return _var_cvar_array(
             s.to_numpy(dtype=float),
             level=level,
@@ -161,6 +163,15 @@ def _dispatch(
 
     return apply_by_column(
         returns, one, min_length=MIN_OBS[method], nan_policy=nan_policy, stacklevel=5
+    )
+
+
+def _warn_cf(name: object, level: float, stacklevel: int) -> None:
+    warn(
+        f"Cornish-Fisher expansion is not a valid quantile function below the {level:.1%} "
+        f"level for {name!r} (skewness/kurtosis outside Maillard's domain): its VaR/CVaR "
+        "are unreliable there; prefer 'evt' or 'historical'.",
+        stacklevel=stacklevel,
     )
 
 
@@ -344,6 +355,9 @@ class VaRTable:
         First and last date per asset.
     errors
         Method/asset pairs that could not be computed, with the reason.
+    notes
+        Method/asset pairs computed with a caveat (e.g. Cornish-Fisher outside its
+        domain of validity).
     """
 
     var: pd.DataFrame
@@ -355,6 +369,7 @@ class VaRTable:
     start: pd.Series
     end: pd.Series
     errors: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy frame: one row per (asset, method) with var and cvar in decimals."""
@@ -391,6 +406,8 @@ class VaRTable:
         ]
         if self.errors:
             lines.append("not computed: " + "; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+        if self.notes:
+            lines.append("caution: " + "; ".join(f"{k}: {v}" for k, v in self.notes.items()))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -440,6 +457,7 @@ def var_table(
     var = pd.DataFrame(np.nan, index=list(methods), columns=returns.columns)
     cvar = var.copy()
     errors: dict[str, str] = {}
+    notes: dict[str, str] = {}
     for col in returns.columns:
         x = returns[col].dropna().to_numpy(dtype=float)
         for m in methods:
@@ -461,6 +479,9 @@ def var_table(
             except DataError as exc:
                 errors[f"{col}/{m}"] = str(exc)
                 continue
+            if m == "cornish_fisher" and not cornish_fisher_is_valid(returns[col], level=level):
+                notes[f"{col}/{m}"] = "CF expansion not monotone in the tail: unreliable"
+                _warn_cf(col, level, 4)
             var.loc[m, col] = v
             cvar.loc[m, col] = c
     var.index.name = cvar.index.name = "method"
@@ -475,11 +496,26 @@ def var_table(
         start=pd.Series({c: returns[c].first_valid_index() for c in returns.columns}),
         end=pd.Series({c: returns[c].last_valid_index() for c in returns.columns}),
         errors=errors,
+        notes=notes,
     )
 
 
 def cornish_fisher_is_valid(returns: pd.Series, *, level: float = 0.99) -> bool:
-    """True if the Cornish-Fisher expansion is a valid (increasing) quantile at ``level``."""
+    """True if the Cornish-Fisher expansion is a valid quantile function in the tail.
+
+    The expansion with the sample skewness and excess kurtosis must be increasing on the
+    whole lower tail below ``1 - level`` (Maillard, 2012); otherwise VaR can fall as the
+    level rises and the CF CVaR can be below the VaR. ``value_at_risk`` and ``var_table``
+    warn in that case.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> r = pd.Series(np.random.default_rng(0).normal(size=500),
+    ...               index=pd.bdate_range("2020-01-01", periods=500))
+    >>> cornish_fisher_is_valid(r)
+    True
+    """
     from scipy import stats
 
     from riskkit.risk._var_kernels import _moments
