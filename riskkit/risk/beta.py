@@ -128,7 +128,7 @@ def _rolling(returns, benchmark, window: int, what: str):
         else:
             val = roll.corr(p["b"])
         out[col] = val
-    res = pd.DataFrame(out)
+    res = pd.DataFrame(out).reindex(frame.index)  # the caller's index, NaN where unpaired
     if isinstance(r, pd.Series):
         s = res.iloc[:, 0]
         s.name = r.name
@@ -144,8 +144,8 @@ def rolling_beta(
     Returns
     -------
     Series or DataFrame
-        Indexed by the paired dates of each asset (union for a frame); NaN until
-        ``window`` pairs are available. A value at t uses the return at t: lag it by one
+        On the index of ``returns``; NaN until ``window`` pairs are available and on
+        dates without a benchmark return. A value at t uses the return at t: lag it by one
         row before using it as a forecast.
 
     Examples
