@@ -92,7 +92,7 @@ def test_stop_loss_sweep_small_grid_and_reports(tmp_path, pivot):
     assert bh["total_return"] == pytest.approx(
         shares * px["close"].iloc[-1] / 100_000 - 1, rel=1e-9
     )
-    assert res.settings["periods_per_year"] in (252, 365)
+    assert res.settings["periods_per_year"] == "252 (IREN); 365 (BTC-USD)"
     btc_row = res.stats.loc[[i for i in res.stats.index if i.startswith("BTC-USD")]]
     assert len(btc_row) == 2
     assert set(res.extras["dsr_by_ticker"].index) == {"IREN", "BTC-USD"}

@@ -374,15 +374,13 @@ def _trade_table(
         "config", "ticker", "direction", "entry_date", "entry_price", "exit_date",
         "exit_price", "size", "fees", "pnl", "return", "exit_reason", "ambiguous", "bars_held",
     ]  # fmt: skip
-    if len(rec) == 0:
-        return pd.DataFrame(columns=cols)
     ei, xi, col = rec["entry_idx"], rec["exit_idx"], rec["col"]
     is_open = rec["status"] == 0
-    reason = np.array([_REASONS[int(r)] for r in reasons[xi, col]], dtype=object)
+    reason = np.array([_REASONS[int(r)] for r in reasons[xi, col]] or [], dtype=object)
     reason[is_open] = "open"
     out = pd.DataFrame(
         {
-            "config": [labels[c] for c in col],
+            "config": pd.array([labels[c] for c in col], dtype="str"),
             "ticker": ticker,
             "direction": np.where(rec["direction"] == 0, "long", "short"),
             "entry_date": dates[ei // 2],
@@ -393,7 +391,7 @@ def _trade_table(
             "fees": rec["entry_fees"] + rec["exit_fees"],
             "pnl": rec["pnl"],
             "return": rec["pnl"] / (rec["size"] * rec["entry_price"] + rec["entry_fees"]),
-            "exit_reason": reason,
+            "exit_reason": pd.array(reason, dtype="str"),
             "ambiguous": ambiguous[xi, col].astype(bool) & ~is_open,
             "bars_held": xi // 2 - ei // 2,
         }
