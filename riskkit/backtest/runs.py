@@ -125,7 +125,14 @@ def run_stop_loss_sweep(
                 ambiguity=ambiguity, ticker=t,
             )  # fmt: skip
             row = wf.stats.iloc[0].to_dict()
-            row.update(ticker=t, folds=len(wf.extras["folds"]), oos_first=wf.settings["first"])
+            row.update(ticker=t, folds=len(wf.extras["folds"]), oos_first=wf.settings["first"],
+                       oos_last=wf.settings["last"])  # fmt: skip
+            bh = f"{t}|entry=buy_and_hold|stop=none|stop_value=None|target=None"
+            if bh in res.equity.columns:  # the same out-of-sample span, held throughout
+                eq = res.equity[bh].dropna()
+                pre = eq[eq.index < pd.Timestamp(row["oos_first"])]
+                upto = eq[eq.index <= pd.Timestamp(row["oos_last"])]
+                row["buy_and_hold_return_same_span"] = float(upto.iloc[-1] / pre.iloc[-1] - 1.0)
             rows.append(row)
         res.extras["walk_forward"] = pd.DataFrame(rows).set_index("ticker") if rows else None
     return res
