@@ -271,3 +271,33 @@ def _random_case(seed, n=30):
 def test_reference_loop_random_synthetic(seed, ambiguity):
     bars, sig = _random_case(seed)
     _compare(bars, sig, fees=0.0015, slippage=0.001, ambiguity=ambiguity)
+
+
+@pytest.mark.parametrize("ticker", ["IREN", "BTC-USD"])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        dict(
+            entry="ma_trend", entry_params={"window": 20}, stop="fixed", stop_value=0.1, target=0.25
+        ),
+        dict(entry="dip_buy", stop="trailing", stop_value=0.15, target=0.5),
+        dict(
+            entry="ma_trend",
+            entry_params={"window": 50},
+            stop="atr",
+            stop_value=3.0,
+            reentry="immediate",
+        ),
+    ],
+)
+def test_reference_loop_on_bundled_bars(ticker, cfg):
+    """Not synthetic: the bundled daily bars, with real gaps and wide ranges."""
+    from pathlib import Path
+
+    from strategies.stop_loss import stop_loss_signals
+
+    path = Path(__file__).resolve().parents[1] / "riskkit" / "_bundled" / "prices" / f"{ticker}.csv"
+    bars = pd.read_csv(path, index_col="date", parse_dates=True)[["open", "high", "low", "close"]]
+    sig = stop_loss_signals(bars, **cfg)
+    for rule in ("stop_first", "pessimistic"):
+        _compare(bars, sig, fees=0.001, slippage=0.001, ambiguity=rule)
