@@ -7,6 +7,8 @@ import typer
 from riskkit.cli import backtest as _backtest
 from riskkit.cli import data as _data
 from riskkit.cli import events as _events
+from riskkit.cli import report as _report
+from riskkit.cli import risk as _risk
 
 __all__ = ["app", "main"]
 
@@ -16,8 +18,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.command("report")(_report.report)
 app.add_typer(_data.app, name="data")
 app.command("event-study")(_events.event_study_command)
+app.command("risk")(_risk.risk)
 app.add_typer(_backtest.app, name="backtest")
 
 

@@ -1,0 +1,157 @@
+"""The main job: every report on the bundled data, with one index page linking them."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from riskkit.report.html import Section, render_page
+
+__all__ = ["FullReport", "run_full_report"]
+
+CORE_TICKERS = ("BITF", "IREN", "WULF", "HUT", "BTC-USD")
+
+
+@dataclass(frozen=True)
+class FullReport:
+    """Where each part was written, how long it took, and what it warned about."""
+
+    out_dir: Path
+    index: Path
+    parts: dict[str, Path]
+    seconds: dict[str, float]
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        lines = [f"riskkit report in {self.out_dir}", f"  index: {self.index}"]
+        for name, p in self.parts.items():
+            n = len(self.warnings.get(name, []))
+            lines.append(f"  {name:<12} {p}  ({self.seconds[name]:.1f} s, {n} warning(s))")
+        return "\n".join(lines)
+
+
+def _data_check_table() -> pd.DataFrame:
+    from riskkit.data import bundled_tickers, check_prices
+    from riskkit.data.bundled import read_bundled
+
+    rows = []
+    for t in bundled_tickers():
+        f = read_bundled(t)
+        found = check_prices(f, t)
+        rows.append(
+            {
+                "ticker": t,
+                "first": str(f.index[0].date()),
+                "last": str(f.index[-1].date()),
+                "rows": len(f),
+                "errors": sum(x.severity == "error" for x in found),
+                "findings": "; ".join(x.message for x in found) or "ok",
+            }
+        )
+    return pd.DataFrame(rows).set_index("ticker")
+
+
+def run_full_report(out_dir: str | Path = "reports") -> FullReport:
+    """Run the data check, event study, risk report and both backtests; link them.
+
+    Everything runs on the bundled snapshot (offline and reproducible); the individual
+    commands (``riskkit event-study``, ``riskkit risk``, ``riskkit backtest ...``) take
+    other sources and options.
+
+    Parameters
+    ----------
+    out_dir
+        Folder for everything (``index.html`` plus one sub-folder per part).
+
+    Returns
+    -------
+    FullReport
+        Paths, timings and the warnings each part raised (also listed on the index page).
+    """
+    from riskkit.backtest.report import write_pivot_report, write_stop_loss_report
+    from riskkit.backtest.runs import run_pivot_events, run_stop_loss_sweep
+    from riskkit.data import load_closes
+    from riskkit.events import audit_catalog, event_study, write_event_report
+    from riskkit.risk.report import build_risk_report
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    parts: dict[str, Path] = {}
+    seconds: dict[str, float] = {}
+    caught_by_part: dict[str, list[str]] = {}
+
+    def step(name: str, fn):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            parts[name] = fn()
+        seconds[name] = time.perf_counter() - t0
+        caught_by_part[name] = sorted({str(w.message) for w in caught})
+
+    checks = _data_check_table()
+
+    def events() -> Path:
+        results = [event_study(model=m) for m in ("market", "market_btc")]
+        return write_event_report(results, out / "event_study", audit=audit_catalog())
+
+    def risk() -> Path:
+        closes = load_closes([*CORE_TICKERS, "SPY"], source="bundled")
+        rep = build_risk_report(closes, assets=list(CORE_TICKERS), market="SPY")
+        return rep.write(out / "risk")["html"]
+
+    def stop_loss() -> Path:
+        res = run_stop_loss_sweep(source="bundled", progress=False)
+        return write_stop_loss_report(res, out / "stop_loss")["html"]
+
+    def pivot() -> Path:
+        res = run_pivot_events(source="bundled")
+        return write_pivot_report(res, out / "pivot_event")["html"]
+
+    step("event_study", events)
+    step("risk", risk)
+    step("stop_loss", stop_loss)
+    step("pivot_event", pivot)
+
+    links = "".join(
+        f'<li><a href="{p.relative_to(out).as_posix()}">{name.replace("_", " ")}</a> '
+        f"({seconds[name]:.1f} s)</li>"
+        for name, p in parts.items()
+    )
+    key_csv = parts["event_study"].parent / "key_events.csv"
+    sections = [Section("Reports", html=f"<ul>{links}</ul>")]
+    if key_csv.is_file():
+        sections.append(
+            Section(
+                "Key events: abnormal returns and CARs",
+                table=pd.read_csv(key_csv),
+                note="Market model and market + BTC two-factor model; Var(CAR) includes the "
+                "prediction-error term. Details and all tests in the event-study report.",
+            )
+        )
+    sections += [
+        Section(
+            "Data check (bundled snapshot)",
+            table=checks,
+            note="Errors: OHLC, non-positive, duplicate/unsorted dates. Warnings: missing "
+            "sessions, zero volume, runs of identical closes. Nothing is repaired.",
+        ),
+    ]
+    for name, msgs in caught_by_part.items():
+        if msgs:
+            html = "<ul>" + "".join(f"<li>{m}</li>" for m in msgs) + "</ul>"
+            sections.append(Section(f"Warnings raised by {name.replace('_', ' ')}", html=html))
+    index = render_page(
+        "riskkit: bitcoin miners turned AI data centres",
+        sections=sections,
+        meta={
+            "price source": "bundled snapshot (offline)",
+            "provenance": "riskkit/_bundled/prices/SOURCES.md",
+            "events": "riskkit/_bundled/events/events.csv (EVENTS.md)",
+        },
+        out_path=out / "index.html",
+    )
+    return FullReport(out, index, parts, seconds, caught_by_part)
