@@ -258,7 +258,10 @@ def run(settings: Settings) -> list[CaseResult]:
     for c in (single, sweep):
         c.notes.append(
             "First-call times include numba compilation (or loading numba's on-disk cache) of "
-            "vectorbt's kernels; riskkit's call compiles its own specialisation (custom stop "
-            "kernel), so the order of the rows matters little for it."
+            "vectorbt's kernels. numba compiles once per process and argument types, so in a "
+            "table the first row needing a specialisation pays for it: riskkit's custom stop "
+            "kernel (`adjust_sl_func_nb`) forces its own specialisation of vectorbt's "
+            "simulation, and in 5b `sweep` (which calls `run_backtest`) pays before the "
+            "`run_backtest` row."
         )
     return [single.finish(), sweep.finish()]
