@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from riskkit.backtest.report import write_pivot_report
-from riskkit.backtest.runs import run_pivot_events
+from riskkit.backtest.runs import pivot_event_grid, run_pivot_events
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,13 +31,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--ambiguity", default="stop_first", choices=["stop_first", "optimistic", "pessimistic"]
     )
+    ap.add_argument("--grid", action="store_true",
+                    help="also summarise holds 1,3,5,10,20 x stop none/0.15 x target none/0.3")  # fmt: skip
     a = ap.parse_args(argv)
     res = run_pivot_events(
         events=a.events, hold=a.hold, direction=a.direction, sl_stop=a.stop, tp_stop=a.target,
         hedge=a.hedge, beta_window=a.beta_window, include_market=a.include_market,
         source=a.source, fees=a.fees, slippage=a.slippage, ambiguity=a.ambiguity,
     )  # fmt: skip
-    paths = write_pivot_report(res, a.out)
+    grid = None
+    if a.grid:
+        grid = pivot_event_grid(
+            direction=a.direction, source=a.source, events=a.events, hedge=False,
+            include_market=a.include_market, fees=a.fees, slippage=a.slippage, ambiguity=a.ambiguity,
+        )  # fmt: skip
+        print(grid.to_string(float_format=lambda x: f"{x:.4f}"))
+    paths = write_pivot_report(res, a.out, grid=grid)
     print(res.extras["trade_summary"].to_string(float_format=lambda x: f"{x:.4f}"))
     for k, p in paths.items():
         print(f"{k}: {p}")

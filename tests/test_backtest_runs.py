@@ -114,7 +114,10 @@ def test_cli_pivot_event(tmp_path):
 
     root = typer.Typer()
     root.add_typer(app, name="backtest")
-    r = CliRunner().invoke(root, ["backtest", "pivot-event", "--hold", "3", "--out", str(tmp_path)])
+    with pytest.warns(UserWarning, match="not traded"):
+        r = CliRunner().invoke(
+            root, ["backtest", "pivot-event", "--hold", "3", "--out", str(tmp_path)]
+        )
     assert r.exit_code == 0, r.output
     assert (tmp_path / "pivot_event_trades.csv").exists()
     r = CliRunner().invoke(root, ["backtest", "pivot-event", "--hold", "0", "--out", str(tmp_path)])
@@ -126,3 +129,19 @@ def test_scripts_help(script):
     out = subprocess.run([sys.executable, str(ROOT / "backtests" / script), "--help"],
                          capture_output=True, text=True, check=True, cwd=ROOT)  # fmt: skip
     assert "--out" in out.stdout
+
+
+def test_pivot_event_grid_small(tmp_path, pivot):
+    from riskkit.backtest.runs import pivot_event_grid
+
+    g = pivot_event_grid(
+        holds=(5,), stops=(None, 0.15), targets=(None,), progress=False, fees=0.001, slippage=0.002
+    )
+    assert list(g["hold"]) == [5, 5] and g["n"].tolist() == [28.0, 28.0]
+    # the no-stop row reproduces the fixture's (same costs, hold 5) unhedged summary
+    assert g["mean"].iloc[0] == pytest.approx(
+        pivot.extras["trade_summary"].loc["all", "mean"], rel=1e-12
+    )
+    assert g["stop_exits"].iloc[0] == 0 and g["stop_exits"].iloc[1] > 0
+    paths = write_pivot_report(pivot, tmp_path, grid=g)
+    assert paths["grid"].exists() and "Grid over hold" in paths["html"].read_text()

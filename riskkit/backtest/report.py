@@ -113,8 +113,14 @@ def write_stop_loss_report(res: BacktestResult, out_dir: str | Path) -> dict[str
     return paths
 
 
-def write_pivot_report(res: BacktestResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``pivot_event_results.csv``, ``pivot_event_trades.csv`` and ``pivot_event.html``."""
+def write_pivot_report(
+    res: BacktestResult, out_dir: str | Path, *, grid: pd.DataFrame | None = None
+) -> dict[str, Path]:
+    """Write ``pivot_event_results.csv``, ``pivot_event_trades.csv`` and ``pivot_event.html``.
+
+    With ``grid`` (:func:`riskkit.backtest.runs.pivot_event_grid`) also
+    ``pivot_event_grid.csv`` and a section on the page.
+    """
     import matplotlib.pyplot as plt
 
     from riskkit.report import Section, render_page, write_csv
@@ -157,6 +163,17 @@ def write_pivot_report(res: BacktestResult, out_dir: str | Path) -> dict[str, Pa
             "Events not traded, and why", table=plan[plan["dropped"].fillna("") != ""][["dropped"]]
         ),
     ]
+    if grid is not None:
+        paths["grid"] = write_csv(grid, out / "pivot_event_grid.csv", index=False)
+        sections.insert(
+            1,
+            Section(
+                "Grid over hold, stop and target (same events and costs)",
+                table=grid,
+                note=f"{len(grid)} rows = {len(grid)} trials on the same events: the best row's "
+                "t-statistic is not a test.",
+            ),
+        )
     meta = _meta(res, {"events traded": len(tr), "hedge": st.get("hedge")})
     paths["html"] = render_page(
         "Pivot-event trades", sections=sections, meta=meta, out_path=out / "pivot_event.html"

@@ -25,6 +25,7 @@ __all__ = [
     "btc_hedge_overlay",
     "default_stop_loss_points",
     "run_pivot_events",
+    "pivot_event_grid",
     "run_stop_loss_sweep",
     "trade_return_summary",
 ]
@@ -265,8 +266,12 @@ def run_pivot_events(
     fees: float = 0.001,
     slippage: float = 0.001,
     ambiguity: Ambiguity = "stop_first",
+    prices: pd.DataFrame | None = None,
 ) -> BacktestResult:
     """Trade every catalog announcement (one engine column per event) and list the trades.
+
+    ``prices`` (a :func:`riskkit.data.load_prices` frame holding the event tickers and
+    BTC-USD) skips loading; otherwise they are loaded from ``source``.
 
     The trade list (``trades``) carries each event's ticker, type, timing, news date,
     day 0, decision date, side and (with ``hedge=True``) the pre-event BTC beta and the
@@ -289,7 +294,8 @@ def run_pivot_events(
             for e in mkt["event_id"]
         ]
         ev = ev[ev["ticker"] != "MKT"]
-    prices = load_prices([*company, "BTC-USD"], source=source)  # type: ignore[arg-type]
+    if prices is None:
+        prices = load_prices([*company, "BTC-USD"], source=source)  # type: ignore[arg-type]
     btc = prices[("close", "BTC-USD")].dropna()
     plans, results = [], []
     for ticker, grp in ev.groupby("ticker"):
@@ -346,3 +352,49 @@ def run_pivot_events(
         extras={"plan": plan_all, "trade_summary": pd.DataFrame(summ).T,
                 "events_traded": len(trades), "events_not_traded": n_drop},
     )  # fmt: skip
+
+
+def pivot_event_grid(
+    *,
+    holds: Sequence[int] = (1, 3, 5, 10, 20),
+    stops: Sequence[float | None] = (None, 0.15),
+    targets: Sequence[float | None] = (None, 0.3),
+    direction: str = "type",
+    source: str = "bundled",
+    progress: bool = True,
+    **kw: Any,
+) -> pd.DataFrame:
+    """Trade-return summary of the pivot-event strategy over a grid of hold, stop, target.
+
+    One row per (hold, stop, target): n, mean, median, sd, t-stat and hit rate of the
+    trade returns after costs (see :func:`trade_return_summary`), plus the number of
+    stop/target exits and ambiguous exits. Every row uses the same events, prices and
+    costs (``kw`` is passed to :func:`run_pivot_events`). Many rows are many trials:
+    the best row's t-statistic is not a test.
+    """
+    import warnings
+
+    from tqdm.auto import tqdm
+
+    from riskkit.data import load_prices
+    from riskkit.events import load_events
+
+    ev = load_events(kw.get("events"))
+    tickers = sorted(set(ev["ticker"]) - {"MKT"})
+    prices = load_prices([*tickers, "BTC-USD"], source=source)  # type: ignore[arg-type]
+    rows = []
+    combos = [(h, s, t) for h in holds for s in stops for t in targets]
+    for h, s, t in tqdm(combos, desc="pivot grid", disable=not progress):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)
+            r = run_pivot_events(
+                hold=h, sl_stop=s, tp_stop=t, direction=direction, prices=prices, **kw
+            )
+        tr = r.trades
+        row = {"hold": h, "stop": np.nan if s is None else s, "target": np.nan if t is None else t}
+        row.update(trade_return_summary(tr["return"]))
+        row["stop_exits"] = float(tr["exit_reason"].isin(["stop", "stop_gap"]).sum())
+        row["target_exits"] = float(tr["exit_reason"].isin(["target", "target_gap"]).sum())
+        row["ambiguous_exits"] = float(tr["ambiguous"].sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
