@@ -1,7 +1,17 @@
 """Backtests with an honest fill contract on vectorbt: engine, sweeps, walk-forward, results."""
 
 from riskkit.backtest.engine import FILL_CONTRACT, Ambiguity, bars_for, run_backtest
+from riskkit.backtest.hedge import daily_btc_hedge
+from riskkit.backtest.report import write_pivot_report, write_stop_loss_report
 from riskkit.backtest.results import BacktestResult
+from riskkit.backtest.runs import (
+    btc_hedge_overlay,
+    default_stop_loss_points,
+    pivot_event_grid,
+    run_pivot_events,
+    run_stop_loss_sweep,
+    trade_return_summary,
+)
 from riskkit.backtest.signals import Signals, slice_signals
 from riskkit.backtest.sweep import grid_points, sweep, sweep_deflated_sharpe
 from riskkit.backtest.walkforward import walk_forward
@@ -12,10 +22,19 @@ __all__ = [
     "BacktestResult",
     "Signals",
     "bars_for",
+    "btc_hedge_overlay",
+    "daily_btc_hedge",
+    "default_stop_loss_points",
     "grid_points",
+    "pivot_event_grid",
     "run_backtest",
+    "run_pivot_events",
+    "run_stop_loss_sweep",
     "slice_signals",
     "sweep",
     "sweep_deflated_sharpe",
+    "trade_return_summary",
     "walk_forward",
+    "write_pivot_report",
+    "write_stop_loss_report",
 ]
