@@ -35,6 +35,9 @@ def parse_price_frame(raw: pd.DataFrame, *, what: str) -> pd.DataFrame:
         )
     out = pd.DataFrame(index=pd.DatetimeIndex(dates, name="date"))
     for f in FIELDS:
+        if pd.api.types.is_numeric_dtype(raw[f]):  # fast path: the CSV reader parsed it
+            out[f] = raw[f].to_numpy(dtype=float)
+            continue
         col = pd.to_numeric(raw[f], errors="coerce")
         bad_mask = col.isna() & raw[f].notna() & (raw[f].astype(str).str.strip() != "")
         if bad_mask.any():

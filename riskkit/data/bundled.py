@@ -65,7 +65,7 @@ def read_price_csv(path: object, *, what: str | None = None) -> pd.DataFrame:
     label = what or str(path)
     try:
         with open(str(path), encoding="utf-8") as fh:
-            raw = pd.read_csv(fh, dtype=str, keep_default_na=False, na_values=[""])
+            raw = pd.read_csv(fh, dtype={0: str}, keep_default_na=False, na_values=[""])
     except FileNotFoundError as exc:
         raise DataError(f"{label}: file not found.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
