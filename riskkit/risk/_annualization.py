@@ -21,6 +21,7 @@ __all__ = [
     "annualized_series",
     "infer_periods_per_year",
     "resolve_annualization",
+    "user_annualization",
 ]
 
 
@@ -152,17 +153,28 @@ def resolve_annualization(x: pd.Series, periods_per_year: float | None = None) -
         If ``periods_per_year`` is not a positive number.
     """
     if periods_per_year is not None:
-        if (
-            isinstance(periods_per_year, bool)
-            or not np.isfinite(periods_per_year)
-            or (periods_per_year <= 0)
-        ):
-            raise DataError(
-                f"periods_per_year must be a positive number, got {periods_per_year!r}. "
-                "Use 252 for equity sessions, 365 for a 24/7 asset, or None to infer it."
-            )
-        return Annualization(periods_per_year, "user override")
+        return user_annualization(periods_per_year)
     return infer_periods_per_year(x.dropna().index)
+
+
+def user_annualization(periods_per_year: float) -> Annualization:
+    """Validate a user's ``periods_per_year`` and label it ``"user override"``.
+
+    Raises
+    ------
+    DataError
+        If ``periods_per_year`` is not a positive number.
+    """
+    if (
+        isinstance(periods_per_year, bool)
+        or not np.isfinite(periods_per_year)
+        or periods_per_year <= 0
+    ):
+        raise DataError(
+            f"periods_per_year must be a positive number, got {periods_per_year!r}. "
+            "Use 252 for equity sessions, 365 for a 24/7 asset, or None to infer it."
+        )
+    return Annualization(periods_per_year, "user override")
 
 
 def annualized_series(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,20 @@ import pandas as pd
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries, warn
 
-__all__ = ["apply_by_column", "check_level", "check_horizon", "clean_series", "as_weights"]
+if TYPE_CHECKING:
+    from riskkit.risk._annualization import Annualization
+
+__all__ = [
+    "apply_annualized",
+    "apply_by_column",
+    "apply_columns",
+    "as_weights",
+    "check_horizon",
+    "check_level",
+    "clean_series",
+    "column_values",
+    "each_column",
+]
 
 
 def check_level(level: float) -> float:
@@ -140,43 +153,157 @@ def as_weights(weights: object, columns: pd.Index) -> pd.Series:
     return w
 
 
+def column_values(checked: pd.Series | pd.DataFrame) -> np.ndarray:
+    """The values of a checked Series/DataFrame as one float64 ``(n_obs, n_cols)`` array.
+
+    Column-major, so each column is contiguous: numpy reductions along ``axis=0`` then run
+    the same (pairwise) summation per column as on a 1-D column, and the figures are
+    bit-identical to a column-by-column computation.
+    """
+    arr = checked.to_numpy(dtype=float)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    return np.asfortranarray(arr)
+
+
+def _column_labels(checked: pd.Series | pd.DataFrame) -> list[Any]:
+    if isinstance(checked, pd.Series):
+        return [checked.name if checked.name is not None else 0]  # as Series.to_frame()
+    return list(checked.columns)
+
+
+def _runs(arr: np.ndarray, nan: np.ndarray) -> list[tuple[slice, np.ndarray]]:
+    """Split the columns, in order, into runs of NaN-free columns and single NaN columns.
+
+    A run of NaN-free columns is one ``(n, k)`` view (column slices of a column-major
+    array stay column-major, no copy); a column with NaNs comes alone as an ``(m, 1)``
+    array with its NaNs dropped. Kernels therefore see the columns in their order.
+    """
+    has_nan = np.asarray(nan.any(axis=0), dtype=bool).tolist()
+    runs: list[tuple[slice, np.ndarray]] = []
+    j, k = 0, arr.shape[1]
+    while j < k:
+        if has_nan[j]:
+            runs.append((slice(j, j + 1), arr[~nan[:, j], j][:, None]))
+            j += 1
+            continue
+        stop = j + 1
+        while stop < k and not has_nan[stop]:
+            stop += 1
+        runs.append((slice(j, stop), arr[:, j:stop]))
+        j = stop
+    return runs
+
+
+def _dropped(nan: np.ndarray, labels: list[Any]) -> dict[Any, int]:
+    """``{column label: NaNs dropped}`` for the columns with NaNs, in column order."""
+    n_nan = nan.sum(axis=0)
+    return {labels[j]: int(n_nan[j]) for j in np.flatnonzero(n_nan)}
+
+
+def each_column(func: Callable[[np.ndarray], float]) -> Callable[[np.ndarray], np.ndarray]:
+    """Turn a statistic of one 1-D array into a kernel for :func:`apply_columns`.
+
+    Each column of a column-major array is contiguous, so ``func`` sees exactly the
+    array it would get from that column alone.
+    """
+    return lambda a: np.array([func(a[:, j]) for j in range(a.shape[1])], dtype=float)
+
+
+def apply_columns(
+    x: object,
+    func: Callable[[np.ndarray], np.ndarray],
+    *,
+    name: str = "returns",
+    min_length: int = 2,
+    nan_policy: NanPolicy = "raise",
+    stacklevel: int = 4,
+) -> Any:
+    """Validate ``x`` once and apply a column-wise array kernel.
+
+    ``func`` takes a float64 ``(n, k)`` column-major array without NaNs and returns the
+    ``k`` values (one per column). It is called in column order, once per run of
+    consecutive NaN-free columns (a single call when no column has NaNs) and once per
+    column with NaNs (those dropped first, allowed only under ``nan_policy='omit'``).
+    Series in gives a float; DataFrame in gives a Series indexed by the columns. Dropped
+    NaNs are reported exactly as :func:`apply_by_column` does.
+    """
+    checked = check_timeseries(x, name=name, min_length=min_length, nan_policy=nan_policy)
+    arr = column_values(checked)
+    nan = np.isnan(arr)
+    labels = _column_labels(checked)
+    dropped = _dropped(nan, labels)
+    runs = _runs(arr, nan)
+    if isinstance(checked, pd.Series):
+        if dropped:
+            warn(
+                f"{name}: dropped {dropped[labels[0]]} NaN observation(s) (nan_policy='omit').",
+                stacklevel=stacklevel,
+            )
+        ((_, values),) = runs
+        return float(func(values)[0])
+    out = np.empty(arr.shape[1])
+    for cols, values in runs:
+        out[cols] = func(values)
+    if dropped:
+        warn(
+            f"{name}: dropped NaN observations per column (nan_policy='omit'): {dropped}.",
+            stacklevel=stacklevel,
+        )
+    return pd.Series(dict(zip(labels, out.tolist(), strict=True)), dtype=float)
+
+
 def apply_annualized(
     x: object,
-    func: Callable[[pd.Series, float], float],
+    func: Callable[[np.ndarray, float], np.ndarray],
     *,
     periods_per_year: float | None,
     name: str = "returns",
     min_length: int = 2,
     nan_policy: NanPolicy = "raise",
 ) -> Any:
-    """Like :func:`apply_by_column` for annualised statistics.
+    """Like :func:`apply_columns` for annualised statistics.
 
-    ``func(series, periods_per_year)`` gets each column's own factor (inferred from that
-    column's non-missing dates unless overridden). A Series gives an
-    :class:`AnnualizedFloat`; a DataFrame gives a Series whose ``attrs`` record the
-    factor of every column.
+    ``func(values, periods_per_year)`` is a column-wise array kernel as in
+    :func:`apply_columns`; each column gets its own factor (inferred from that column's
+    non-missing dates unless overridden; inferred once for all NaN-free columns, which
+    share their dates). A Series gives an :class:`AnnualizedFloat`; a DataFrame gives a
+    Series whose ``attrs`` record the factor of every column.
     """
     from riskkit.risk._annualization import (
         AnnualizedFloat,
         annualized_series,
-        resolve_annualization,
+        infer_periods_per_year,
+        user_annualization,
     )
 
     checked = check_timeseries(x, name=name, min_length=min_length, nan_policy=nan_policy)
-    frame = checked.to_frame() if isinstance(checked, pd.Series) else checked
-    values, anns, dropped = {}, {}, {}
-    for col in frame.columns:
-        s = frame[col]
-        n_nan = int(s.isna().sum())
-        if n_nan:
-            dropped[col] = n_nan
-        s = clean_series(s, name=name, min_length=min_length, nan_policy=nan_policy)
-        ann = resolve_annualization(s, periods_per_year)
-        values[col] = float(func(s, float(ann.periods_per_year)))
-        anns[col] = ann
+    arr = column_values(checked)
+    nan = np.isnan(arr)
+    labels = _column_labels(checked)
+    dropped = _dropped(nan, labels)
+    runs = _runs(arr, nan)
+    # one factor per column, resolved in column order (the first column that cannot be
+    # annualised raises); NaN-free columns share their dates, so theirs is inferred once
+    anns: list[Annualization] = []
+    if periods_per_year is not None:
+        anns = [user_annualization(periods_per_year)] * arr.shape[1]
+    else:
+        index, shared = checked.index, None
+        for j in range(arr.shape[1]):
+            if nan[:, j].any():
+                anns.append(infer_periods_per_year(index[~nan[:, j]]))
+                continue
+            if shared is None:
+                shared = infer_periods_per_year(index)
+            anns.append(shared)
+    out = np.empty(arr.shape[1])
+    for cols, values in runs:
+        out[cols] = func(values, float(anns[cols.start].periods_per_year))
     if dropped:
         warn(f"{name}: dropped NaN observations (nan_policy='omit'): {dropped}.", stacklevel=4)
     if isinstance(checked, pd.Series):
-        (col,) = values
-        return AnnualizedFloat(values[col], anns[col])
-    return annualized_series(values, anns)
+        return AnnualizedFloat(float(out[0]), anns[0])
+    return annualized_series(
+        dict(zip(labels, out.tolist(), strict=True)), dict(zip(labels, anns, strict=True))
+    )

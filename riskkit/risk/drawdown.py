@@ -12,7 +12,7 @@ import pandas as pd
 
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries
-from riskkit.risk._common import apply_by_column, clean_series
+from riskkit.risk._common import apply_columns, clean_series, column_values, each_column
 
 __all__ = ["drawdown_series", "drawdown_table", "max_drawdown", "max_drawdown_duration"]
 
@@ -23,8 +23,20 @@ def _dd(x: np.ndarray) -> np.ndarray:
     return wealth / peak - 1.0
 
 
-def _check_returns_floor(x: pd.Series | pd.DataFrame) -> None:
-    if (x < -1.0).to_numpy().any():
+def _dd_columns(a: np.ndarray) -> np.ndarray:
+    """:func:`_dd` of each column of an ``(n, k)`` array, in one pass.
+
+    ``max(1, running max of W)`` is the running max of ``[1, W]``, so the figures are
+    those of :func:`_dd` column by column, bit for bit.
+    """
+    wealth = np.cumprod(1.0 + a, axis=0)
+    peak = np.maximum.accumulate(wealth, axis=0)
+    np.maximum(peak, 1.0, out=peak)
+    return wealth / peak - 1.0
+
+
+def _check_returns_floor(x: pd.Series | pd.DataFrame | np.ndarray) -> None:
+    if np.asarray(x < -1.0).any():
         raise DataError(
             "returns below -100% found; simple returns must be >= -1. Were log returns or "
             "percent numbers passed? Convert with np.expm1(log_r) or r / 100."
@@ -63,9 +75,9 @@ def drawdown_series(
     """
     x = check_timeseries(returns, min_length=1, nan_policy=nan_policy)
     _check_returns_floor(x)
-    arr = x.to_numpy(dtype=float).reshape(len(x), -1)
+    arr = column_values(x)
     nan = np.isnan(arr)
-    out = np.column_stack([_dd(np.where(nan[:, j], 0.0, arr[:, j])) for j in range(arr.shape[1])])
+    out = _dd_columns(np.where(nan, 0.0, arr))
     out[nan] = np.nan
     if isinstance(x, pd.Series):
         return pd.Series(out[:, 0], index=x.index, name=x.name)
@@ -95,11 +107,11 @@ def max_drawdown(
     -0.5
     """
 
-    def one(s: pd.Series) -> float:
-        _check_returns_floor(s)
-        return float(_dd(s.to_numpy(dtype=float)).min())
+    def columns(a: np.ndarray) -> np.ndarray:
+        _check_returns_floor(a)
+        return _dd_columns(a).min(axis=0)
 
-    return apply_by_column(returns, one, min_length=1, nan_policy=nan_policy)
+    return apply_columns(returns, columns, min_length=1, nan_policy=nan_policy)
 
 
 def _spells(dd: np.ndarray) -> list[tuple[int, int]]:
@@ -196,12 +208,12 @@ def max_drawdown_duration(
     2.0
     """
 
-    def one(s: pd.Series) -> float:
-        _check_returns_floor(s)
-        dd = _dd(s.to_numpy(dtype=float))
+    def one(x: np.ndarray) -> float:
+        _check_returns_floor(x)
+        dd = _dd(x)
         spells = _spells(dd)
         if not spells:
             return 0.0
         return float(max((i1 - i0 + 1) if i1 < len(dd) else (i1 - i0) for i0, i1 in spells))
 
-    return apply_by_column(returns, one, min_length=1, nan_policy=nan_policy)
+    return apply_columns(returns, each_column(one), min_length=1, nan_policy=nan_policy)

@@ -33,11 +33,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries, warn
 from riskkit.risk import _garch
-from riskkit.risk._common import apply_by_column, check_horizon, check_level
+from riskkit.risk._common import apply_by_column, apply_columns, check_horizon, check_level
 from riskkit.risk._var_kernels import (
     cornish_fisher_monotone,
     cornish_fisher_var_cvar,
@@ -122,6 +123,39 @@ def _var_cvar_array(
     return scale * v, scale * c
 
 
+def _historical_columns(a: np.ndarray, level: float, which: int) -> np.ndarray:
+    """historical_var_cvar of each column of an ``(n, k)`` array (VaR if which=0, else CVaR).
+
+    Same operations per column: quantiles along ``axis=0`` are those of each column, and
+    each CVaR averages that column's tail in time order, as one contiguous row.
+    """
+    q = np.quantile(a, 1.0 - level, axis=0)
+    if which == 0:
+        return -q
+    tail = a <= q
+    counts = tail.sum(axis=0)
+    out = np.empty(a.shape[1])
+    for m in np.unique(counts):  # one group for continuous returns (no ties at q)
+        cols = np.flatnonzero(counts == m)
+        rows = a[:, cols].T[tail[:, cols].T].reshape(cols.size, int(m))
+        out[cols] = -rows.mean(axis=1)
+    return out
+
+
+def _gaussian_columns(a: np.ndarray, level: float, which: int) -> np.ndarray:
+    """gaussian_var_cvar of each column of an ``(n, k)`` array (VaR if which=0, else CVaR)."""
+    mu = np.mean(a, axis=0)
+    sd = np.std(a, axis=0, ddof=1)
+    z = float(stats.norm.ppf(1.0 - level))
+    if which == 0:
+        return -(mu + sd * z)
+    return -(mu - sd * float(stats.norm.pdf(z)) / (1.0 - level))
+
+
+#: methods with a column-wise kernel (one pass over all columns; horizon via sqrt only)
+_COLUMN_KERNELS = {"historical": _historical_columns, "gaussian": _gaussian_columns}
+
+
 def _dispatch(
     returns,
     *,
@@ -145,6 +179,17 @@ def _dispatch(
         )
     if not 0.5 <= evt_threshold < 1.0:
         raise DataError(f"evt_threshold must be in [0.5, 1), got {evt_threshold!r}.")
+
+    kernel = _COLUMN_KERNELS.get(method)
+    if kernel is not None and (horizon == 1 or horizon_scaling == "sqrt"):
+        scale = float(np.sqrt(horizon)) if horizon > 1 else 1.0
+        return apply_columns(
+            returns,
+            lambda a: scale * kernel(a, level, which),
+            min_length=MIN_OBS[method],
+            nan_policy=nan_policy,
+            stacklevel=5,
+        )
 
     def one(s: pd.Series) -> float:
         if method == "cornish_fisher" and not cornish_fisher_is_valid(s, level=level):
