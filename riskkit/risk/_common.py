@@ -24,6 +24,7 @@ __all__ = [
     "clean_series",
     "column_values",
     "each_column",
+    "without_attrs",
 ]
 
 
@@ -153,6 +154,20 @@ def as_weights(weights: object, columns: pd.Index) -> pd.Series:
     return w
 
 
+def without_attrs(x: object) -> object:
+    """``x`` with the same data and index but no ``attrs`` (no copy of the values).
+
+    pandas deep-copies ``attrs`` (e.g. the provenance that ``riskkit.load_closes``
+    records) into every object derived from ``x``, several times per validation; the
+    statistics never read them, and their results carry their own ``attrs``.
+    """
+    if isinstance(x, pd.Series) and x.attrs:
+        return pd.Series(x.array, index=x.index, name=x.name, copy=False)
+    if isinstance(x, pd.DataFrame) and x.attrs:
+        return pd.DataFrame(x, copy=False)  # shares the data, starts with empty attrs
+    return x
+
+
 def column_values(checked: pd.Series | pd.DataFrame) -> np.ndarray:
     """The values of a checked Series/DataFrame as one float64 ``(n_obs, n_cols)`` array.
 
@@ -228,7 +243,9 @@ def apply_columns(
     Series in gives a float; DataFrame in gives a Series indexed by the columns. Dropped
     NaNs are reported exactly as :func:`apply_by_column` does.
     """
-    checked = check_timeseries(x, name=name, min_length=min_length, nan_policy=nan_policy)
+    checked = check_timeseries(
+        without_attrs(x), name=name, min_length=min_length, nan_policy=nan_policy
+    )
     arr = column_values(checked)
     nan = np.isnan(arr)
     labels = _column_labels(checked)
@@ -277,7 +294,9 @@ def apply_annualized(
         user_annualization,
     )
 
-    checked = check_timeseries(x, name=name, min_length=min_length, nan_policy=nan_policy)
+    checked = check_timeseries(
+        without_attrs(x), name=name, min_length=min_length, nan_policy=nan_policy
+    )
     arr = column_values(checked)
     nan = np.isnan(arr)
     labels = _column_labels(checked)

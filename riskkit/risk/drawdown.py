@@ -12,7 +12,13 @@ import pandas as pd
 
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries
-from riskkit.risk._common import apply_columns, clean_series, column_values, each_column
+from riskkit.risk._common import (
+    apply_columns,
+    clean_series,
+    column_values,
+    each_column,
+    without_attrs,
+)
 
 __all__ = ["drawdown_series", "drawdown_table", "max_drawdown", "max_drawdown_duration"]
 
@@ -29,10 +35,13 @@ def _dd_columns(a: np.ndarray) -> np.ndarray:
     ``max(1, running max of W)`` is the running max of ``[1, W]``, so the figures are
     those of :func:`_dd` column by column, bit for bit.
     """
-    wealth = np.cumprod(1.0 + a, axis=0)
+    wealth = 1.0 + a
+    np.cumprod(wealth, axis=0, out=wealth)
     peak = np.maximum.accumulate(wealth, axis=0)
     np.maximum(peak, 1.0, out=peak)
-    return wealth / peak - 1.0
+    np.divide(wealth, peak, out=wealth)
+    wealth -= 1.0
+    return wealth
 
 
 def _check_returns_floor(x: pd.Series | pd.DataFrame | np.ndarray) -> None:
@@ -73,9 +82,9 @@ def drawdown_series(
     >>> drawdown_series(r).round(4).tolist()
     [0.0, -0.5, -0.4]
     """
-    x = check_timeseries(returns, min_length=1, nan_policy=nan_policy)
-    _check_returns_floor(x)
+    x = check_timeseries(without_attrs(returns), min_length=1, nan_policy=nan_policy)
     arr = column_values(x)
+    _check_returns_floor(arr)
     nan = np.isnan(arr)
     out = _dd_columns(np.where(nan, 0.0, arr))
     out[nan] = np.nan

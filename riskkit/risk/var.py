@@ -129,13 +129,16 @@ def _historical_columns(a: np.ndarray, level: float, which: int) -> np.ndarray:
     Same operations per column: quantiles along ``axis=0`` are those of each column, and
     each CVaR averages that column's tail in time order, as one contiguous row.
     """
-    q = np.quantile(a, 1.0 - level, axis=0)
+    q = np.quantile(a.T, 1.0 - level, axis=1)  # rows of a.T are the columns of a
     if which == 0:
         return -q
     tail = a <= q
     counts = tail.sum(axis=0)
+    groups = np.unique(counts)
+    if groups.size == 1:  # the usual case: continuous returns, no ties at q
+        return -a.T[tail.T].reshape(a.shape[1], int(groups[0])).mean(axis=1)
     out = np.empty(a.shape[1])
-    for m in np.unique(counts):  # one group for continuous returns (no ties at q)
+    for m in groups:
         cols = np.flatnonzero(counts == m)
         rows = a[:, cols].T[tail[:, cols].T].reshape(cols.size, int(m))
         out[cols] = -rows.mean(axis=1)
