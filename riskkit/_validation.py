@@ -81,14 +81,22 @@ def check_timeseries(
         )
     if not idx.is_monotonic_increasing:
         raise DataError(f"{name} index is not sorted ascending. Fix with x.sort_index().")
-    values = x.to_frame() if isinstance(x, pd.Series) else x
-    non_numeric = [c for c in values.columns if not pd.api.types.is_numeric_dtype(values[c])]
+    if isinstance(x, pd.DataFrame) and x.columns.has_duplicates:
+        dup_cols = list(x.columns[x.columns.duplicated()].unique()[:5])
+        raise DataError(
+            f"{name} has duplicate column labels {dup_cols}. Each column must be named once; "
+            "rename them or drop the copies with x.loc[:, ~x.columns.duplicated()]."
+        )
+    dtypes = list(x.dtypes.items()) if isinstance(x, pd.DataFrame) else [(x.name, x.dtype)]
+    non_numeric = [c for c, dt in dtypes if not pd.api.types.is_numeric_dtype(dt)]
     if non_numeric:
         raise DataError(
             f"{name} has non-numeric columns {non_numeric}. Only numbers are allowed; "
             "convert with pd.to_numeric or drop those columns."
         )
-    arr = values.to_numpy(dtype=float)
+    arr = x.to_numpy(dtype=float)
+    if arr.ndim == 1:
+        arr = arr[:, None]
     if np.isinf(arr).any():
         raise DataError(
             f"{name} contains +/-inf values. Returns must be finite; a zero or negative price "
@@ -96,7 +104,7 @@ def check_timeseries(
         )
     nans = np.isnan(arr)
     if nans.any() and nan_policy == "raise":
-        first = values.index[nans.any(axis=1)][0]
+        first = x.index[nans.any(axis=1)][0]
         raise DataError(
             f"{name} contains {int(nans.sum())} NaN value(s) (first at {first}). "
             "Pass nan_policy='omit' to drop them per column, or clean them with x.dropna()."
