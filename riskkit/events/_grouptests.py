@@ -117,46 +117,107 @@ def group_tests(
     """
     rows: list[dict] = []
     rng = np.random.default_rng(seed)
-    for gb, g, evs in _groups(data):
-        for win in windows:
-            if conventions == "estudy2":
-                rows.extend(_estudy2_rows(gb, g, evs, win, windows))
-            else:
-                rows.extend(_textbook_rows(gb, g, evs, win, placebo, rng))
+    if conventions == "estudy2":
+        for gb, g, evs in _groups(data):
+            e2: dict = {}  # this group's estudy2 inputs and daily tests, for every window
+            for win in windows:
+                rows.extend(_estudy2_rows(gb, g, evs, win, windows, e2))
+    else:
+        lay = _Layout(data)
+        for gb, g, evs in _groups(data):
+            corr: dict = {}  # this group's residual correlations, by the events tested
+            for win in windows:
+                rows.extend(_textbook_rows(gb, g, evs, win, placebo, rng, lay, corr))
     df = pd.DataFrame(rows, columns=TEST_COLUMNS)
     return df[np.isfinite(df["statistic"].astype(float))].reset_index(drop=True)
 
 
-def _clustered(ds: Sequence[EventData], a: int, b: int) -> np.ndarray:
-    """True where two events' windows ``[a, b]`` share a calendar date."""
-    lo = np.empty(len(ds), dtype="datetime64[ns]")
-    hi = np.empty(len(ds), dtype="datetime64[ns]")
-    for k, d in enumerate(ds):
-        w = d.dates[(d.dates.index >= a) & (d.dates.index <= b)].dropna()
-        lo[k] = w.min() if len(w) else np.datetime64("NaT")
-        hi[k] = w.max() if len(w) else np.datetime64("NaT")
-    valid = ~np.isnat(lo)
-    out = (lo[:, None] <= hi[None, :]) & (lo[None, :] <= hi[:, None])
-    return out & valid[:, None] & valid[None, :]
+_I64_MAX = np.iinfo(np.int64).max
+_I64_MIN = np.iinfo(np.int64).min
 
 
-def _event_time_matrix(evs: Sequence[EventData], a_min: int, b_max: int) -> pd.DataFrame:
-    """Estimation residuals stacked above event-window ARs, by tau (rows) x event."""
-    cols = {}
-    for d in evs:
-        est = d.resid_tau
-        evt = d.ar[(d.ar.index >= a_min) & (d.ar.index <= b_max)]
-        cols[d.event_id] = pd.concat([est, evt])
-    return pd.DataFrame(cols).sort_index()
+class _Layout:
+    """Every event laid out once in event time (rows = taus, columns = events).
+
+    Built once per :func:`group_tests` call and sliced by column for each group and by
+    row for each window, instead of rebuilding DataFrames per group and window. Rows
+    where no event of a group has a value are all-NaN for that group; the rank test and
+    the generalized sign ignore such rows, so results equal those on the group's own
+    rows.
+    """
+
+    def __init__(self, data: Sequence[EventData]) -> None:
+        self.col = {id(d): j for j, d in enumerate(data)}
+        n = len(data)
+        idx = [np.asarray(d.resid_tau.index, dtype=np.int64) for d in data]
+        idx += [np.asarray(d.ar.index, dtype=np.int64) for d in data]
+        idx += [np.asarray(d.dates.index, dtype=np.int64) for d in data]
+        grid = np.unique(np.concatenate(idx)) if idx else np.array([], dtype=np.int64)
+        self.taus = grid
+        self.est = np.full((grid.size, n), np.nan)  # estimation residuals by tau
+        self.in_est = np.zeros((grid.size, n), dtype=bool)  # tau in the residuals' index
+        self.ar = np.full((grid.size, n), np.nan)  # event-window ARs by tau
+        self.dates = np.full((grid.size, n), _I64_MAX, dtype=np.int64)  # ns since epoch
+        self.has_date = np.zeros((grid.size, n), dtype=bool)
+        for j, d in enumerate(data):
+            r = np.searchsorted(grid, np.asarray(d.resid_tau.index, dtype=np.int64))
+            self.est[r, j] = d.resid_tau.to_numpy(dtype=float)
+            self.in_est[r, j] = True
+            r = np.searchsorted(grid, np.asarray(d.ar.index, dtype=np.int64))
+            self.ar[r, j] = d.ar.to_numpy(dtype=float)
+            r = np.searchsorted(grid, np.asarray(d.dates.index, dtype=np.int64))
+            dt = d.dates.to_numpy(dtype="datetime64[ns]")
+            ok = ~np.isnat(dt)
+            self.dates[r[ok], j] = dt[ok].view(np.int64)
+            self.has_date[r[ok], j] = True
+        self.cars: dict[tuple[int, int, int], tuple[float, float, int]] = {}
+        self.spans: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.blocks: dict[tuple[int, int], np.ndarray] = {}
+
+    def car(self, d: EventData, a: int, b: int) -> tuple[float, float, int]:
+        """:func:`event_car`, computed once per event and window."""
+        key = (self.col[id(d)], a, b)
+        if key not in self.cars:
+            self.cars[key] = event_car(d, a, b)
+        return self.cars[key]
+
+    def clustered(self, cols: np.ndarray, a: int, b: int) -> np.ndarray:
+        """True where two events' windows ``[a, b]`` share a calendar date."""
+        if (a, b) not in self.spans:
+            rows = (self.taus >= a) & (self.taus <= b)
+            has, v = self.has_date[rows], self.dates[rows]
+            lo = np.where(has, v, _I64_MAX).min(axis=0, initial=_I64_MAX)
+            hi = np.where(has, v, _I64_MIN).max(axis=0, initial=_I64_MIN)
+            self.spans[(a, b)] = (lo, hi, np.asarray(has.any(axis=0)))
+        lo, hi, valid = (x[cols] for x in self.spans[(a, b)])
+        out = (lo[:, None] <= hi[None, :]) & (lo[None, :] <= hi[:, None])
+        return out & valid[:, None] & valid[None, :]
+
+    def rank_matrix(self, cols: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Estimation residuals with the window ``[a, b]``'s ARs, and the window's rows."""
+        win = (self.taus >= a) & (self.taus <= b)
+        est = self.est[:, cols]
+        mat = np.where(self.in_est[:, cols], est, np.where(win[:, None], self.ar[:, cols], np.nan))
+        return mat, np.flatnonzero(win)
+
+    def placebo_blocks(self, d: EventData, length: int) -> np.ndarray:
+        """Finite sums of ``length`` consecutive estimation residuals of one event."""
+        key = (self.col[id(d)], length)
+        if key not in self.blocks:
+            r = d.resid_tau.to_numpy()
+            blocks = np.convolve(r, np.ones(length), mode="valid")
+            self.blocks[key] = blocks[np.isfinite(blocks)]
+        return self.blocks[key]
 
 
-def _textbook_rows(gb, g, evs, win, placebo, rng) -> list[dict]:
+def _textbook_rows(gb, g, evs, win, placebo, rng, lay: _Layout, corr: dict) -> list[dict]:
     a, b = win
-    car_info = [(d, *event_car(d, a, b)) for d in evs]
+    car_info = [(d, *lay.car(d, a, b)) for d in evs]
     car_info = [c for c in car_info if np.isfinite(c[1]) and c[2] > 0]
     if not car_info:
         return []
     ds = [c[0] for c in car_info]
+    cols = np.array([lay.col[id(d)] for d in ds], dtype=np.intp)
     cars = np.array([c[1] for c in car_info])
     scars = cars / np.sqrt([c[2] for c in car_info])
     dfs = np.array([d.df for d in ds], dtype=float)
@@ -167,30 +228,33 @@ def _textbook_rows(gb, g, evs, win, placebo, rng) -> list[dict]:
         _row(gb, g, win, "patell_z", caar, stats.patell_z(scars, dfs), n),
         _row(gb, g, win, "bmp", caar, stats.bmp_t(scars), n),
     ]
-    resid = pd.DataFrame({d.event_id: d.resid_date for d in ds})
-    rbar = stats.mean_pairwise_correlation(resid.to_numpy(), clustered=_clustered(ds, a, b))
+    key = tuple(cols.tolist())
+    if key not in corr:  # depends on the events' residuals only, not on the window
+        if n < 2:
+            corr[key] = np.zeros((n, n))
+        else:
+            resid = pd.DataFrame({d.event_id: d.resid_date for d in ds})
+            corr[key] = stats.pairwise_correlations(resid.to_numpy())
+    rbar = stats.mean_of_pairs(corr[key], clustered=lay.clustered(cols, a, b))
     kp = stats.kolari_pynnonen(scars, rbar)
     out.append(_row(gb, g, win, "kolari_pynnonen", caar, kp, n))
     b_rank = b + 1 if all(d.widened for d in ds) and a <= 0 <= b else b
-    mat = _event_time_matrix(ds, a, b_rank)
-    rows_w = np.flatnonzero((mat.index >= a) & (mat.index <= b_rank))
-    out.append(_row(gb, g, win, "rank_cz", caar, stats.rank_test(mat.to_numpy(), rows_w), n))
-    est = pd.DataFrame({d.event_id: d.resid_tau for d in ds}).to_numpy()
+    mat, rows_w = lay.rank_matrix(cols, a, b_rank)
+    out.append(_row(gb, g, win, "rank_cz", caar, stats.rank_test(mat, rows_w), n))
+    est = lay.est[:, cols]
     out.append(_row(gb, g, win, "generalized_sign", caar, stats.generalized_sign(cars, est), n))
     if placebo > 0:
         lengths = [c[3] for c in car_info]
-        draws = _placebo_draws(ds, lengths, placebo, rng)
+        draws = _placebo_draws(ds, lengths, placebo, rng, lay)
         out.append(_row(gb, g, win, "placebo", caar, stats.placebo_pvalue(caar, draws), n))
     return out
 
 
-def _placebo_draws(ds, lengths, n_draws, rng) -> np.ndarray:
+def _placebo_draws(ds, lengths, n_draws, rng, lay: _Layout) -> np.ndarray:
     """Mean CAR over random same-length windows of each event's estimation residuals."""
     sums = []
     for d, length in zip(ds, lengths, strict=True):
-        r = d.resid_tau.to_numpy()
-        blocks = np.convolve(r, np.ones(length), mode="valid")
-        blocks = blocks[np.isfinite(blocks)]
+        blocks = lay.placebo_blocks(d, length)
         if blocks.size == 0:
             return np.array([])
         sums.append(rng.choice(blocks, size=n_draws, replace=True))
@@ -214,22 +278,30 @@ _E2_DAILY = ["bw_1980", "bw_1985", "t_test", "pt", "bh", "lmb"]
 _E2_NONPAR = ["sign", "gsign", "csign", "rank", "mrank"]
 
 
-def _estudy2_rows(gb, g, evs, win, windows) -> list[dict]:
+def _estudy2_rows(gb, g, evs, win, windows, cache: dict) -> list[dict]:
+    """estudy2 rows of one group and window; ``cache`` holds the group's inputs and daily
+    tests (they do not depend on the window) across its windows."""
     if not evs or any(d.market is None for d in evs):
         return []
-    a_min = min(w[0] for w in windows)
-    b_max = max(w[1] for w in windows)
-    est, evt, rm_est, rm_evt, m_ols = _estudy2_arrays(evs, a_min, b_max)
+    if "arrays" not in cache:
+        a_min = min(w[0] for w in windows)
+        b_max = max(w[1] for w in windows)
+        cache["arrays"] = _estudy2_arrays(evs, a_min, b_max)
+    est, evt, rm_est, rm_evt, m_ols = cache["arrays"]
     n = len(evs)
     a, b = win
     if a == b:
         if a not in evt.index:
             return []
         i = int(np.flatnonzero(evt.index == a)[0])
-        par = estudy2.parametric_tests(
-            est.to_numpy(), evt.to_numpy(), rm_est.to_numpy(), rm_evt.to_numpy(), m_ols
-        )
-        non = estudy2.nonparametric_tests(est.to_numpy(), evt.to_numpy())
+        if "daily" not in cache:
+            cache["daily"] = (
+                estudy2.parametric_tests(
+                    est.to_numpy(), evt.to_numpy(), rm_est.to_numpy(), rm_evt.to_numpy(), m_ols
+                ),
+                estudy2.nonparametric_tests(est.to_numpy(), evt.to_numpy()),
+            )
+        par, non = cache["daily"]
         aar = float(par["mean"][i])
         out = []
         for name in _E2_DAILY:

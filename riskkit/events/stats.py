@@ -22,7 +22,9 @@ __all__ = [
     "generalized_sign",
     "ghk_quantile_test",
     "kolari_pynnonen",
+    "mean_of_pairs",
     "mean_pairwise_correlation",
+    "pairwise_correlations",
     "patell_z",
     "per_event_t",
     "placebo_pvalue",
@@ -216,9 +218,43 @@ def mean_pairwise_correlation(
     0.218218
     """
     x = np.asarray(resid, float)
-    n = x.shape[1]
-    if n < 2:
+    if x.shape[1] < 2:
         return 0.0
+    return mean_of_pairs(pairwise_correlations(x, min_overlap=min_overlap), clustered=clustered)
+
+
+def pairwise_correlations(resid: Array, *, min_overlap: int = 30) -> Array:
+    """Pairwise Pearson correlations of residuals on their common (calendar) dates.
+
+    Parameters
+    ----------
+    resid
+        ``D x N`` residuals in calendar time (``NaN`` off each event's estimation window).
+    min_overlap
+        Pairs with fewer common dates get ``r = 0``.
+
+    Returns
+    -------
+    ndarray
+        ``N x N`` matrix ``r_ij`` (Pearson correlation over the dates where both ``i`` and
+        ``j`` are present; ``0`` for pairs with fewer than ``min_overlap`` common dates or
+        a zero variance). Each entry depends only on columns ``i`` and ``j``, so it can be
+        computed once for a group of events and reused for every window
+        (:func:`mean_of_pairs`).
+
+    Notes
+    -----
+    With ``n`` common dates, ``r_ij = (n S_xy - S_x S_y) / sqrt((n S_xx - S_x^2)
+    (n S_yy - S_y^2))``, all sums over the common dates.
+
+    Examples
+    --------
+    >>> e = np.array([[1.0, 1.0], [2.0, 2.5], [3.0, 2.0]])
+    >>> round(float(pairwise_correlations(e, min_overlap=3)[0, 1]), 6)
+    0.654654
+    """
+    x = np.asarray(resid, float)
+    n = x.shape[1]
     mask = np.isfinite(x).astype(float)
     x0 = np.where(mask > 0, x, 0.0)
     cnt = mask.T @ mask  # common dates per pair
@@ -231,6 +267,25 @@ def mean_pairwise_correlation(
     r = np.zeros((n, n))
     ok = (cnt >= min_overlap) & (den > 0)
     r[ok] = cov[ok] / np.sqrt(den[ok])
+    return r
+
+
+def mean_of_pairs(r: Array, *, clustered: Array | None = None) -> float:
+    """``rbar = sum_{i<j} r_ij / (N (N - 1) / 2)``, pairs with ``clustered`` False as 0.
+
+    ``r`` is an ``N x N`` matrix from :func:`pairwise_correlations`; ``clustered`` as in
+    :func:`mean_pairwise_correlation`. ``0.0`` for ``N < 2``.
+
+    Examples
+    --------
+    >>> r = np.array([[1.0, 0.6, 0.3], [0.6, 1.0, 0.0], [0.3, 0.0, 1.0]])
+    >>> round(mean_of_pairs(r), 6)  # (0.6 + 0.3 + 0.0) / 3
+    0.3
+    """
+    r = np.asarray(r, float)
+    n = r.shape[0]
+    if n < 2:
+        return 0.0
     if clustered is not None:
         r = np.where(np.asarray(clustered, bool), r, 0.0)
     return float(r[np.triu_indices(n, 1)].mean())
@@ -305,10 +360,10 @@ def rank_test(ar_full: Array, window_rows: Array) -> TestResult:
     """
     x = np.asarray(ar_full, float)
     u = np.full(x.shape, np.nan)
-    for j in range(x.shape[1]):
-        ok = np.isfinite(x[:, j])
-        if ok.sum() > 0:
-            u[ok, j] = sps.rankdata(x[ok, j]) / (ok.sum() + 1)
+    ok = np.isfinite(x)
+    if x.size:  # ranks of each column's finite values (NaN elsewhere), all columns at once
+        ranks = sps.rankdata(np.where(ok, x, np.nan), axis=0, nan_policy="omit")
+        u[ok] = (ranks / (ok.sum(axis=0) + 1))[ok]
     n_t = np.sum(np.isfinite(u), axis=1)
     present = n_t > 0
     d = np.zeros(x.shape[0])

@@ -276,9 +276,15 @@ def event_study(
     rows: list[dict] = []
     params_rows: list[dict] = []
     pos_of = {d: i for i, d in enumerate(grid)}
+    # loop invariants, taken once: factor columns, each ticker's returns and event days
+    fx_all = facs[fcols] if (fcols and facs is not None) else None
+    series: dict = {}
+    day0s = _day0_by_ticker(ev) if overlap == "exclude" else {}
     for _, e in ev.iterrows():
         eid, tk, d0 = e["event_id"], e["ticker"], e["day0"]
-        y = rets[tk]
+        if tk not in series:
+            series[tk] = rets[tk]
+        y = series[tk]
         reason = _day0_problem(y, d0, pos_of)
         if reason:
             skipped.append((eid, tk, str(pd.Timestamp(e["date"]).date()), reason))
@@ -287,13 +293,9 @@ def event_study(
         lo, hi = max(0, p0 - gap - estimation), p0 - gap - 1
         est_pos = np.arange(lo, hi + 1)
         if overlap == "exclude":
-            est_pos = _exclude_other_windows(est_pos, eid, tk, ev, pos_of, a_min, b_max)
+            est_pos = _exclude_other_windows(est_pos, eid, day0s[tk], pos_of, a_min, b_max)
         est_idx = grid[est_pos]
-        xf = (
-            facs[fcols].loc[est_idx]
-            if (fcols and facs is not None)
-            else pd.DataFrame(index=est_idx)
-        )
+        xf = fx_all.loc[est_idx] if fx_all is not None else pd.DataFrame(index=est_idx)
         complete = int(pd.concat([y.loc[est_idx], xf], axis=1).notna().all(axis=1).sum())
         fit = fit_model(y.loc[est_idx], xf, model) if complete >= min_estimation_obs else None
         if fit is None:
@@ -310,7 +312,7 @@ def event_study(
             )
             continue
         widened = bool(e["widened"])
-        ed = _event_data(e, fit, y, facs, fcols, grid, p0, est_pos, a_min, b_max)
+        ed = _event_data(e, fit, y, facs, fx_all, fcols, grid, p0, est_pos, a_min, b_max)
         data.append(ed)
         params_rows.append(
             {
@@ -397,8 +399,17 @@ def _day0_problem(y: pd.Series, d0: pd.Timestamp, pos_of: dict) -> str:
     return ""
 
 
-def _exclude_other_windows(est_pos, eid, tk, ev, pos_of, a_min, b_max):
-    others = ev[(ev["ticker"] == tk) & (ev["event_id"] != eid)]["day0"]
+def _day0_by_ticker(ev: pd.DataFrame) -> dict[str, list[tuple[str, pd.Timestamp]]]:
+    """``(event_id, day0)`` of every event, by ticker (in catalog order)."""
+    out: dict[str, list[tuple[str, pd.Timestamp]]] = {}
+    for eid, tk, d0 in zip(ev["event_id"], ev["ticker"], ev["day0"], strict=True):
+        out.setdefault(tk, []).append((eid, d0))
+    return out
+
+
+def _exclude_other_windows(est_pos, eid, same_ticker, pos_of, a_min, b_max):
+    """Drop the windows ``[a_min, b_max]`` of the ticker's other events from ``est_pos``."""
+    others = [d for other, d in same_ticker if other != eid]
     drop: set[int] = set()
     for d in others:
         if pd.notna(d) and d in pos_of:
@@ -407,7 +418,7 @@ def _exclude_other_windows(est_pos, eid, tk, ev, pos_of, a_min, b_max):
     return np.array([p for p in est_pos if p not in drop], dtype=int)
 
 
-def _event_data(e, fit, y, facs, fcols, grid, p0, est_pos, a_min, b_max) -> EventData:
+def _event_data(e, fit, y, facs, fx_all, fcols, grid, p0, est_pos, a_min, b_max) -> EventData:
     taus = np.arange(a_min, b_max + 1)
     pos = p0 + taus
     ok = pos < len(grid)
@@ -417,7 +428,7 @@ def _event_data(e, fit, y, facs, fcols, grid, p0, est_pos, a_min, b_max) -> Even
     if ok.any():
         idx = grid[pos[ok]]
         ret[ok] = y.loc[idx].to_numpy(dtype=float)
-        fx = facs[fcols].loc[idx] if fcols else pd.DataFrame(index=idx)
+        fx = fx_all.loc[idx] if fcols else pd.DataFrame(index=idx)
         exp[ok] = fit.expected(fx)
         xw = fit.design(fx)
         if xw is not None:
@@ -425,7 +436,10 @@ def _event_data(e, fit, y, facs, fcols, grid, p0, est_pos, a_min, b_max) -> Even
             xwin[ok] = xw
     est_tau = np.asarray(est_pos) - p0
     resid_tau = pd.Series(np.nan, index=np.arange(est_tau.min(), est_tau.max() + 1))
-    res_pos = np.array([grid.get_loc(d) for d in fit.resid.index], dtype=int) - p0
+    res_loc = grid.get_indexer(fit.resid.index) if grid.is_unique else np.array([-1])
+    if (res_loc < 0).any():  # not a unique date of the grid: get_loc says what is wrong
+        res_loc = np.array([grid.get_loc(d) for d in fit.resid.index], dtype=int)
+    res_pos = res_loc.astype(int) - p0
     resid_tau.loc[res_pos] = fit.resid.to_numpy()
     mkt_tau = None
     if fcols:
@@ -443,9 +457,7 @@ def _event_data(e, fit, y, facs, fcols, grid, p0, est_pos, a_min, b_max) -> Even
         day0=e["day0"],
         widened=bool(e["widened"]),
         taus=taus,
-        dates=pd.Series(
-            [grid[q] if q < len(grid) else pd.NaT for q in pos], index=taus, dtype="datetime64[ns]"
-        ),
+        dates=_window_dates(grid, pos, taus),
         ar=pd.Series(ret - exp, index=taus),
         ret=pd.Series(ret, index=taus),
         expected=pd.Series(exp, index=taus),
@@ -458,6 +470,17 @@ def _event_data(e, fit, y, facs, fcols, grid, p0, est_pos, a_min, b_max) -> Even
         nobs=fit.nobs,
         xtx_inv=fit.xtx_inv,
     )
+
+
+def _window_dates(grid: pd.DatetimeIndex, pos: np.ndarray, taus: np.ndarray) -> pd.Series:
+    """Calendar date of each grid position ``pos`` (NaT past the end), indexed by tau."""
+    if grid.tz is not None:  # tz-aware grid: convert element by element, as before
+        vals = [grid[q] if q < len(grid) else pd.NaT for q in pos]
+        return pd.Series(vals, index=taus, dtype="datetime64[ns]")
+    out = np.full(pos.size, np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = pos < len(grid)
+    out[ok] = grid.to_numpy()[pos[ok]].astype("datetime64[ns]")
+    return pd.Series(out, index=taus, dtype="datetime64[ns]")
 
 
 def _window_row(ed: EventData, fit, a: int, b: int, nominal: tuple[int, int]) -> dict:
