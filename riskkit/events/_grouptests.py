@@ -170,9 +170,43 @@ class _Layout:
             ok = ~np.isnat(dt)
             self.dates[r[ok], j] = dt[ok].view(np.int64)
             self.has_date[r[ok], j] = True
+        self._calendar(data)
         self.cars: dict[tuple[int, int, int], tuple[float, float, int]] = {}
         self.spans: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.blocks: dict[tuple[int, int], np.ndarray] = {}
+
+    def _calendar(self, data: Sequence[EventData]) -> None:
+        """Estimation residuals by calendar date (rows: sorted union of the dates)."""
+        idx = [d.resid_date.index for d in data]
+        self.cal: np.ndarray | None = None
+        if not idx or not all(
+            isinstance(i, pd.DatetimeIndex)
+            and i.dtype == idx[0].dtype
+            and i.is_monotonic_increasing
+            and i.is_unique
+            for i in idx
+        ):
+            return  # unusual input: calendar_resid builds each group's frame instead
+        keys = [i.to_numpy().view(np.int64) for i in idx]
+        grid = np.unique(np.concatenate(keys))
+        self.cal = np.full((grid.size, len(data)), np.nan, order="F")
+        self.in_cal = np.zeros((grid.size, len(data)), dtype=bool, order="F")
+        for j, (k, d) in enumerate(zip(keys, data, strict=True)):
+            r = np.searchsorted(grid, k)
+            self.cal[r, j] = d.resid_date.to_numpy(dtype=float)
+            self.in_cal[r, j] = True
+
+    def calendar_resid(self, ds: Sequence[EventData], cols: np.ndarray) -> np.ndarray:
+        """``D x N`` residuals of events ``ds`` on the union of their estimation dates.
+
+        The same array (values, row order, Fortran layout) as
+        ``pd.DataFrame({d.event_id: d.resid_date for d in ds}).to_numpy()``, without
+        aligning the Series again for every group.
+        """
+        if self.cal is None:
+            return pd.DataFrame({d.event_id: d.resid_date for d in ds}).to_numpy()
+        rows = np.flatnonzero(self.in_cal[:, cols].any(axis=1))
+        return np.asfortranarray(self.cal[np.ix_(rows, cols)])
 
     def car(self, d: EventData, a: int, b: int) -> tuple[float, float, int]:
         """:func:`event_car`, computed once per event and window."""
@@ -230,11 +264,11 @@ def _textbook_rows(gb, g, evs, win, placebo, rng, lay: _Layout, corr: dict) -> l
     ]
     key = tuple(cols.tolist())
     if key not in corr:  # depends on the events' residuals only, not on the window
-        if n < 2:
-            corr[key] = np.zeros((n, n))
-        else:
-            resid = pd.DataFrame({d.event_id: d.resid_date for d in ds})
-            corr[key] = stats.pairwise_correlations(resid.to_numpy())
+        corr[key] = (
+            stats.pairwise_correlations(lay.calendar_resid(ds, cols))
+            if n >= 2
+            else np.zeros((n, n))
+        )
     rbar = stats.mean_of_pairs(corr[key], clustered=lay.clustered(cols, a, b))
     kp = stats.kolari_pynnonen(scars, rbar)
     out.append(_row(gb, g, win, "kolari_pynnonen", caar, kp, n))

@@ -296,7 +296,7 @@ def event_study(
             est_pos = _exclude_other_windows(est_pos, eid, day0s[tk], pos_of, a_min, b_max)
         est_idx = grid[est_pos]
         xf = fx_all.loc[est_idx] if fx_all is not None else pd.DataFrame(index=est_idx)
-        complete = int(pd.concat([y.loc[est_idx], xf], axis=1).notna().all(axis=1).sum())
+        complete = _complete_rows(y, xf, est_idx, est_pos, grid)
         fit = fit_model(y.loc[est_idx], xf, model) if complete >= min_estimation_obs else None
         if fit is None:
             first = y.first_valid_index()
@@ -399,6 +399,14 @@ def _day0_problem(y: pd.Series, d0: pd.Timestamp, pos_of: dict) -> str:
     return ""
 
 
+def _complete_rows(y, xf, est_idx, est_pos, grid) -> int:
+    """Estimation dates with the return and every factor present."""
+    if not grid.is_unique:  # labels may repeat: align as pandas does
+        return int(pd.concat([y.loc[est_idx], xf], axis=1).notna().all(axis=1).sum())
+    y_ok = pd.notna(y.to_numpy()[est_pos])  # y is indexed by grid: positions = labels
+    return int((y_ok & xf.notna().all(axis=1).to_numpy()).sum())
+
+
 def _day0_by_ticker(ev: pd.DataFrame) -> dict[str, list[tuple[str, pd.Timestamp]]]:
     """``(event_id, day0)`` of every event, by ticker (in catalog order)."""
     out: dict[str, list[tuple[str, pd.Timestamp]]] = {}
@@ -427,8 +435,15 @@ def _event_data(e, fit, y, facs, fx_all, fcols, grid, p0, est_pos, a_min, b_max)
     xwin = None
     if ok.any():
         idx = grid[pos[ok]]
-        ret[ok] = y.loc[idx].to_numpy(dtype=float)
-        fx = fx_all.loc[idx] if fcols else pd.DataFrame(index=idx)
+        # y (and usually fx_all) is indexed by grid: positions are then the labels
+        by_pos = grid.is_unique
+        ret[ok] = y.to_numpy(dtype=float)[pos[ok]] if by_pos else y.loc[idx].to_numpy(float)
+        if not fcols:
+            fx = pd.DataFrame(index=idx)
+        elif by_pos and fx_all.index.equals(grid):
+            fx = fx_all.iloc[pos[ok]]
+        else:
+            fx = fx_all.loc[idx]
         exp[ok] = fit.expected(fx)
         xw = fit.design(fx)
         if xw is not None:
@@ -440,7 +455,13 @@ def _event_data(e, fit, y, facs, fx_all, fcols, grid, p0, est_pos, a_min, b_max)
     if (res_loc < 0).any():  # not a unique date of the grid: get_loc says what is wrong
         res_loc = np.array([grid.get_loc(d) for d in fit.resid.index], dtype=int)
     res_pos = res_loc.astype(int) - p0
-    resid_tau.loc[res_pos] = fit.resid.to_numpy()
+    lo_tau = int(est_tau.min())
+    if res_pos.size and res_pos.min() >= lo_tau and res_pos.max() <= est_tau.max():
+        vals = resid_tau.to_numpy(copy=True)
+        vals[res_pos - lo_tau] = fit.resid.to_numpy()
+        resid_tau = pd.Series(vals, index=resid_tau.index)
+    else:
+        resid_tau.loc[res_pos] = fit.resid.to_numpy()
     mkt_tau = None
     if fcols:
         all_est = np.arange(max(0, p0 + est_tau.min()), p0 + est_tau.max() + 1)
