@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from scipy import special
 from scipy import stats as sps
 
 __all__ = [
@@ -50,10 +51,15 @@ _NAN = TestResult(float("nan"), float("nan"), float("nan"))
 
 
 def _p_t(t: float, df: float) -> float:
+    # Two-sided p-value. ndtr / stdtr are what sps.norm.sf / sps.t.sf evaluate
+    # (``sf(x) = ndtr(-x)``, ``stdtr(df, -x)``), without the distribution's per-call
+    # argument handling; the values are the same.
     if not np.isfinite(t):
         return float("nan")
     if np.isinf(df):
-        return float(2.0 * sps.norm.sf(abs(t)))
+        return float(2.0 * special.ndtr(-abs(t)))
+    if df > 0:
+        return float(2.0 * special.stdtr(df, -abs(t)))
     return float(2.0 * sps.t.sf(abs(t), df))
 
 

@@ -470,6 +470,7 @@ def _event_data(e, fit, y, facs, fx_all, fcols, grid, p0, est_pos, a_min, b_max)
             pd.Series(m_est.to_numpy(dtype=float), index=np.asarray(all_est) - p0),
             pd.Series(facs[fcols[0]].reindex(grid[pos[ok]]).to_numpy(dtype=float), index=taus[ok]),
         )
+    tau_index = pd.Index(taus)  # one index object shared by the window Series
     return EventData(
         event_id=e["event_id"],
         ticker=e["ticker"],
@@ -478,10 +479,10 @@ def _event_data(e, fit, y, facs, fx_all, fcols, grid, p0, est_pos, a_min, b_max)
         day0=e["day0"],
         widened=bool(e["widened"]),
         taus=taus,
-        dates=_window_dates(grid, pos, taus),
-        ar=pd.Series(ret - exp, index=taus),
-        ret=pd.Series(ret, index=taus),
-        expected=pd.Series(exp, index=taus),
+        dates=_window_dates(grid, pos, tau_index),
+        ar=pd.Series(ret - exp, index=tau_index),
+        ret=pd.Series(ret, index=tau_index),
+        expected=pd.Series(exp, index=tau_index),
         x_window=xwin,
         resid_tau=resid_tau,
         resid_date=fit.resid,
@@ -493,7 +494,7 @@ def _event_data(e, fit, y, facs, fx_all, fcols, grid, p0, est_pos, a_min, b_max)
     )
 
 
-def _window_dates(grid: pd.DatetimeIndex, pos: np.ndarray, taus: np.ndarray) -> pd.Series:
+def _window_dates(grid: pd.DatetimeIndex, pos: np.ndarray, taus: pd.Index) -> pd.Series:
     """Calendar date of each grid position ``pos`` (NaT past the end), indexed by tau."""
     if grid.tz is not None:  # tz-aware grid: convert element by element, as before
         vals = [grid[q] if q < len(grid) else pd.NaT for q in pos]
@@ -501,7 +502,7 @@ def _window_dates(grid: pd.DatetimeIndex, pos: np.ndarray, taus: np.ndarray) -> 
     out = np.full(pos.size, np.datetime64("NaT"), dtype="datetime64[ns]")
     ok = pos < len(grid)
     out[ok] = grid.to_numpy()[pos[ok]].astype("datetime64[ns]")
-    return pd.Series(out, index=taus, dtype="datetime64[ns]")
+    return pd.Series(out, index=taus)
 
 
 def _window_row(ed: EventData, fit, a: int, b: int, nominal: tuple[int, int]) -> dict:
