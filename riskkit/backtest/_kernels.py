@@ -38,25 +38,34 @@ REASON_TARGET_GAP = 4
 
 
 @njit(cache=True)
-def _stop_at_price(ref: float, price: float, long: bool) -> float:
+def _stop_at_price(ref: float, price: float, long: bool, low: float, high: float) -> float:
     """Stop fraction whose level ``ref*(1-s)`` (long) or ``ref*(1+s)`` (short) is ``price``.
 
-    Nudged by ulps so the level lies inside the bar: at or above the low (long) or at
-    or below the high (short).
+    vectorbt rebuilds the level as ``ref * (1 - s)`` / ``ref * (1 + s)`` and fills only
+    if it lies in ``[low, high]``, so the level must land inside the bar: at or above the
+    low (long) or at or below the high (short). The nudge works on the *factor*
+    ``1 - s`` / ``1 + s`` one ulp at a time: a step of one ulp of ``s`` itself (about
+    1e-17 for a 5% stop) is far below the spacing of floats near 1 (2.2e-16) and would
+    leave the level where it was. Returns NaN if no factor puts the level inside the bar
+    (the caller then keeps the original stop).
     """
     if long:
-        s = 1.0 - price / ref
-        for _ in range(8):
-            if ref * (1.0 - s) >= price:
-                break
-            s = np.nextafter(s, -np.inf)
+        g = price / ref  # factor 1 - s
+        for _ in range(64):
+            s = 1.0 - g
+            lvl = ref * (1.0 - s)
+            if lvl >= price:
+                return s if (s >= 0.0 and lvl <= high) else np.nan
+            g = np.nextafter(g, np.inf)
     else:
-        s = price / ref - 1.0
-        for _ in range(8):
-            if ref * (1.0 + s) <= price:
-                break
-            s = np.nextafter(s, -np.inf)
-    return max(s, 0.0)
+        g = price / ref  # factor 1 + s
+        for _ in range(64):
+            s = g - 1.0
+            lvl = ref * (1.0 + s)
+            if lvl <= price:
+                return s if (s >= 0.0 and lvl >= low) else np.nan
+            g = np.nextafter(g, -np.inf)
+    return np.nan
 
 
 @njit
@@ -104,7 +113,9 @@ def adjust_sl_nb(c, rule, open_, high, low, tp_stop, ambiguous_out, reason_out):
         reason_out[i, col] = REASON_STOP
         if rule == AMBIG_PESSIMISTIC:
             worst = lo if long else h
-            return _stop_at_price(c.curr_price, worst, long), trail
+            s = _stop_at_price(c.curr_price, worst, long, lo, h)
+            # NaN only for a zero-width bar, where the stop level already is the worst price.
+            return (stop if np.isnan(s) else s), trail
         return stop, trail
     if sl_hit:
         reason_out[i, col] = REASON_STOP

@@ -21,8 +21,10 @@ The fill contract (the default, and the only mode)
    already completed* plus the current bar's open: a bar's own high never raises the
    stop that is checked against that same bar's low.
 7. **Conflicts.** An exit and an entry on the same bar: the exit wins. An opposite entry
-   while in a position closes it (no reversal in one fill). All-in sizing: each entry
-   uses 100% of the available cash (long) or shorts for 100% of it.
+   while in a position closes it (no reversal in one fill); so does a long and a short
+   entry on the same bar while in a position (the opposite one acts); when flat both
+   are ignored. All-in sizing: each entry uses 100% of the available cash (long) or
+   shorts for 100% of it.
 
 How this is expressed in vectorbt 1.2
 -------------------------------------
@@ -223,6 +225,7 @@ def run_backtest(
     import vectorbt as vbt
     from vectorbt.portfolio.enums import (
         ConflictMode,
+        DirectionConflictMode,
         OppositeEntryMode,
         SizeType,
         StopEntryPrice,
@@ -310,6 +313,7 @@ def run_backtest(
         stop_exit_price=StopExitPrice.StopMarket,
         upon_long_conflict=ConflictMode.Exit,
         upon_short_conflict=ConflictMode.Exit,
+        upon_dir_conflict=DirectionConflictMode.Opposite,
         upon_opposite_entry=OppositeEntryMode.Close,
         adjust_sl_func_nb=K.adjust_sl_nb,
         adjust_sl_args=(_AMBIG[ambiguity], o2, h2, l2, tp, ambiguous, reasons),
