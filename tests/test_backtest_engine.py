@@ -80,7 +80,7 @@ def test_bad_options_and_signals():
         run_backtest(b, {})
     with pytest.raises(DataError, match="either sl_stop"):
         Signals(entries=_first(b.index), sl_stop=0.1, sl_distance=pd.Series(1.0, index=b.index))
-    with pytest.raises(DataError, match="negative values"):
+    with pytest.raises(DataError, match="negative or infinite values"):
         run_backtest(b, Signals(entries=_first(b.index), tp_stop=-0.1))
     with pytest.raises(DataError, match="NaN values"):
         run_backtest(b, Signals(entries=_first(b.index), exits=pd.Series(np.nan, index=b.index)))

@@ -1,10 +1,10 @@
-"""The vectorbt path against an independent plain-Python loop written from the fill contract.
+"""The kernel and the vectorbt cross-check against a plain-Python loop written from the contract.
 
 All bars here are SYNTHETIC, hand-built (or drawn by hypothesis) to hit the cases that
 go wrong in practice: gaps through stops and targets, stops hit on the entry bar, bars
 whose range holds both the stop and the target (ambiguous), trailing stops, shorts,
-exit/entry conflicts. The loop below does not import the engine; it only reads the
-contract in ``riskkit/backtest/engine.py``'s docstring.
+exit/entry conflicts, re-entry after a stop, ruin of a short. The loop below does not
+import the engine; it only reads the contract in ``riskkit/backtest/engine.py``'s docstring.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from riskkit.backtest import Signals, run_backtest
+from riskkit.backtest import Signals, run_backtest, run_backtest_vectorbt
 
 
 def reference_loop(bars, sig, *, fees, slippage, ambiguity, init_cash):
@@ -32,9 +32,12 @@ def reference_loop(bars, sig, *, fees, slippage, ambiguity, init_cash):
     init = ref = s = t = math.nan
     trades, equity, amb = [], [], 0
     cur = None
+    ruined = False
+    wait = {"after": sig.after_stop, "n": sig.after_stop_bars}
+    again = None  # (side, exit bar, exit quote) after a stop exit, for the re-entry rule
 
     def close_pos(k, price, reason, ambiguous=False):
-        nonlocal cash, shares, side, cur
+        nonlocal cash, shares, side, cur, ruined, again
         if side > 0:
             adj = price * (1 - slippage)
             cash += shares * adj * (1 - fees)
@@ -43,7 +46,11 @@ def reference_loop(bars, sig, *, fees, slippage, ambiguity, init_cash):
             cash -= shares * adj * (1 + fees)
         cur.update(exit_k=k, exit_price=adj, reason=reason, ambiguous=ambiguous)
         trades.append(cur)
+        if reason in ("stop", "stop_gap") and wait["after"] != "wait":
+            again = (side, k, price)
         shares, side, cur = 0.0, 0, None
+        if cash <= 0:  # ruin: the account has lost its capital; it stays at 0
+            cash, ruined, again = 0.0, True, None
 
     for k in range(n):
         o, h, lo, c = o_[k], h_[k], l_[k], c_[k]
@@ -76,14 +83,25 @@ def reference_loop(bars, sig, *, fees, slippage, ambiguity, init_cash):
                 ref = max(ref, o) if side > 0 else min(ref, o)
         if k > 0 and not stopped:
             e, x, se, sx = ent[k - 1], ex[k - 1], sent[k - 1], sex[k - 1]
+            if side == 0 and again is not None:  # re-entry rule after a stop exit
+                a_side, a_k, a_px = again
+                if wait["after"] == "bars":
+                    due = k - 1 >= a_k + wait["n"] - 1  # fill n sessions after the exit bar
+                else:  # "recover": a close back beyond the exit quote
+                    due = c_[k - 1] > a_px if a_side > 0 else c_[k - 1] < a_px
+                if due and a_side > 0 and not x:
+                    e = True
+                elif due and a_side < 0 and not sx:
+                    se = True
             if e and x:  # exit wins
                 e = False
             if se and sx:
                 se = False
             if side > 0 and (x or se) or side < 0 and (sx or e):
                 close_pos(k, o, "signal")
-            elif side == 0 and (e or se) and not (e and se):
+            elif side == 0 and not ruined and (e or se) and not (e and se):
                 side = 1 if e else -1
+                again = None
                 adj = o * (1 + slippage) if e else o * (1 - slippage)
                 if e:
                     shares = cash / (1 + fees) / adj
@@ -117,6 +135,8 @@ def reference_loop(bars, sig, *, fees, slippage, ambiguity, init_cash):
                 close_pos(k, tp_lvl, "target")
             elif sig.sl_trail:
                 ref = max(ref, h) if side > 0 else min(ref, lo)
+        if side < 0 and cash - shares * c <= 0:  # ruin marked at the close
+            close_pos(k, c, "ruin")
         equity.append(cash + (shares if side > 0 else -shares) * c if side else cash)
     return trades, np.array(equity), amb
 
@@ -186,13 +206,24 @@ CASES = {
 # fmt: on
 
 
-def _compare(bars, sig, *, fees, slippage, ambiguity, init_cash=10_000.0):
-    res = run_backtest(
-        bars, sig, fees=fees, slippage=slippage, ambiguity=ambiguity, init_cash=init_cash
-    )
+def _compare(bars, sig, *, fees, slippage, ambiguity, init_cash=10_000.0, vectorbt=None):
+    """Kernel vs the reference loop; vectorbt too unless re-entry or ruin is involved."""
     ref_trades, ref_eq, ref_amb = reference_loop(
         bars, sig, fees=fees, slippage=slippage, ambiguity=ambiguity, init_cash=init_cash
     )
+    if vectorbt is None:
+        vectorbt = sig.after_stop == "wait" and not any(t["reason"] == "ruin" for t in ref_trades)
+        vectorbt = vectorbt and bool(np.all(ref_eq > 0))
+    engines = [run_backtest] + ([run_backtest_vectorbt] if vectorbt else [])
+    for engine in engines:
+        res = engine(
+            bars, sig, fees=fees, slippage=slippage, ambiguity=ambiguity, init_cash=init_cash
+        )
+        _same(res, bars, ref_trades, ref_eq, ref_amb)
+    return res, ref_trades
+
+
+def _same(res, bars, ref_trades, ref_eq, ref_amb):
     np.testing.assert_allclose(res.equity.iloc[:, 0].to_numpy(), ref_eq, rtol=1e-9, atol=1e-7)
     tr = res.trades[res.trades["exit_reason"] != "open"].reset_index(drop=True)
     assert len(tr) == len(ref_trades)
@@ -204,7 +235,6 @@ def _compare(bars, sig, *, fees, slippage, ambiguity, init_cash=10_000.0):
         assert math.isclose(row.entry_price, rt["entry_price"], rel_tol=1e-9)
         assert math.isclose(row.exit_price, rt["exit_price"], rel_tol=1e-9)
     assert int(res.stats["ambiguous_bars"].iloc[0]) == ref_amb
-    return res, ref_trades
 
 
 @pytest.mark.parametrize("ambiguity", ["stop_first", "optimistic", "pessimistic"])
@@ -392,3 +422,128 @@ def test_reference_loop_on_bundled_bars(ticker, cfg):
     sig = stop_loss_signals(bars, **cfg)
     for rule in ("stop_first", "pessimistic"):
         _compare(bars, sig, fees=0.001, slippage=0.001, ambiguity=rule)
+
+
+def _random_case_wide(seed, n=40):
+    """SYNTHETIC: wilder bars (20% daily moves, 40% of opens gapped), shorts, ATR-style
+    distance stops and every re-entry rule: ruin and re-entries happen often."""
+    rng = np.random.default_rng(seed)
+    close = 100 * np.exp(np.cumsum(rng.normal(0.02, 0.2, n)))
+    gap = rng.normal(0, 0.15, n) * (rng.random(n) < 0.4)
+    opn = np.r_[100.0, close[:-1]] * np.exp(gap)
+    hi = np.maximum(opn, close) * np.exp(np.abs(rng.normal(0, 0.08, n)))
+    lo = np.minimum(opn, close) * np.exp(-np.abs(rng.normal(0, 0.08, n)))
+    idx = pd.date_range("2024-01-01", periods=n, freq="B")
+    bars = pd.DataFrame({"open": opn, "high": hi, "low": lo, "close": close}, index=idx)
+    b = lambda p: pd.Series(rng.random(n) < p, index=idx)  # noqa: E731
+    after = str(rng.choice(["wait", "bars", "recover"]))
+    kw = dict(
+        tp_stop=float(rng.choice([np.nan, 0.1, 0.3])),
+        sl_trail=bool(rng.random() < 0.4),
+        after_stop=after,
+        after_stop_bars=int(rng.integers(1, 4)),
+    )
+    if rng.random() < 0.5:
+        kw["sl_stop"] = float(rng.choice([np.nan, 0.05, 0.2, 1.5]))
+    else:
+        kw["sl_distance"] = pd.Series(np.abs(rng.normal(10, 5, n)) + 0.5, index=idx)
+    if rng.random() < 0.6:
+        sig = Signals(entries=b(0.05), short_entries=b(0.25), short_exits=b(0.05), **kw)
+    else:
+        sig = Signals(entries=b(0.25), exits=b(0.1), **kw)
+    return bars, sig
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10**6),
+    ambiguity=st.sampled_from(["stop_first", "optimistic", "pessimistic"]),
+)
+def test_reference_loop_random_wide_reentry_and_ruin(seed, ambiguity):
+    bars, sig = _random_case_wide(seed)
+    _compare(bars, sig, fees=0.002, slippage=0.003, ambiguity=ambiguity, vectorbt=False)
+
+
+def test_wide_generator_reaches_ruin_and_reentry():
+    """The wide generator must exercise what it is for (else the property test is idle)."""
+    reasons, reentered = set(), 0
+    for seed in range(60):
+        bars, sig = _random_case_wide(seed)
+        trades, _, _ = reference_loop(
+            bars, sig, fees=0.002, slippage=0.003, ambiguity="stop_first", init_cash=1e4
+        )
+        reasons |= {t["reason"] for t in trades}
+        reentered += sum(
+            1
+            for a, b in zip(trades, trades[1:], strict=False)
+            if a["reason"].startswith("stop") and sig.after_stop != "wait"
+            and b["entry_k"] > a["exit_k"]
+        )  # fmt: skip
+    assert {"ruin", "stop", "stop_gap", "target", "signal"} <= reasons
+    assert reentered > 5
+
+
+def test_short_losing_more_than_its_capital_is_ruined_regression():
+    """Bug: vectorbt capped the buy-back at the cash, a residual short stayed open and
+    later entries were ignored. Now: ruin at the close, equity 0 for good, flagged.
+
+    SYNTHETIC bars. Short 100 shares-worth at the bar-1 open 100 (no costs): cash 20,000,
+    100 shares. Bar 2 closes at 210: equity 20,000 - 100 * 210 = -1,000 <= 0 -> bought back
+    at the close 210, equity floored at 0; the long entry on bar 3 is refused.
+    """
+    bars = _bars(
+        [[100, 100, 100, 100], [100, 120, 95, 115], [150, 215, 150, 210], [200, 205, 190, 200],
+         [200, 210, 195, 205], [205, 210, 200, 208]]
+    ).astype(float)  # fmt: skip
+    sig = _sig(bars.index, entries=[3], sentries=[0])
+    res, ref = _compare(bars, sig, fees=0.0, slippage=0.0, ambiguity="stop_first", init_cash=1e4)
+    assert [t["reason"] for t in ref] == ["ruin"]
+    np.testing.assert_allclose(res.equity.iloc[:, 0], [1e4, 1e4 + 100 * (100 - 115), 0, 0, 0, 0])
+    st_ = res.stats.iloc[0]
+    assert st_["ruined"] == 1 and st_["total_return"] == -1 and st_["max_drawdown"] == -1
+    assert st_["trades"] == 1 and res.trades["exit_reason"].tolist() == ["ruin"]
+    assert res.trades["pnl"].iloc[0] == pytest.approx(20_000 - 100 * 210 - 1e4)
+
+
+def test_reentry_after_a_stop_by_bars_and_by_recovery():
+    """SYNTHETIC: buy and hold with a 10% stop; the stop fills at 90 on bar 2.
+
+    - ``after_stop="wait"``: no entry signal again, out for good (one trade).
+    - ``"bars"`` with 2: re-entered at the open 2 sessions after the exit bar (bar 4, 93).
+    - ``"recover"``: bar 3 closes at 92 > 90 (the exit quote): re-entered at bar 4's open.
+      With a 95 close needed it would wait; here bar 2 closes at 89 (< 90), so not bar 3.
+    """
+    rows = [[100, 100, 100, 100], [100, 101, 99, 100], [99, 99, 88, 89], [89, 93, 88, 92],
+            [93, 96, 92, 95], [95, 97, 94, 96]]  # fmt: skip
+    bars = _bars(rows).astype(float)
+    kw = dict(entries=[0], sl_stop=0.10)
+    res, ref = _compare(bars, _sig(bars.index, **kw), fees=0.0, slippage=0.0, ambiguity="stop_first")
+    assert len(ref) == 1 and res.stats["exposure"].iloc[0] == pytest.approx(1 / 6)  # bar 1
+    for after in ("bars", "recover"):
+        sig = _sig(bars.index, **kw, after_stop=after, after_stop_bars=2)
+        res, ref = _compare(bars, sig, fees=0.0, slippage=0.0, ambiguity="stop_first")
+        assert [t["entry_k"] for t in ref] == [1], after  # closed: the first trade only
+        t = res.trades.iloc[-1]
+        assert t.entry_date == bars.index[4] and t.entry_price == 93.0 and t.exit_reason == "open"
+        # 10,000 -> 9,000 at the stop (90/100) -> x 96/93 at the last close
+        assert res.equity.iloc[-1, 0] == pytest.approx(10_000 * 0.9 * 96 / 93)
+
+
+@pytest.mark.parametrize("field", ["sl_stop", "tp_stop"])
+def test_stop_or_target_of_zero_is_rejected_regression(field):
+    """Bug: a stop or target of 0 was accepted and made a silent round trip at the entry open."""
+    from riskkit._errors import DataError
+
+    idx = IDX[:3]
+    with pytest.raises(DataError, match="value of 0: a stop or target at the entry price"):
+        Signals(entries=pd.Series([True, False, False], index=idx), **{field: 0.0})
+    with pytest.raises(DataError, match="value of 0"):
+        Signals(
+            entries=pd.Series([True, False, False], index=idx),
+            **{field: pd.Series([0.0, 0.1, 0.1], index=idx)},
+        ).arrays()
+    with pytest.raises(DataError, match="value of 0"):
+        Signals(
+            entries=pd.Series([True, False, False], index=idx),
+            sl_distance=pd.Series([0.0, 1.0, 1.0], index=idx),
+        ).arrays()

@@ -1,5 +1,6 @@
-"""Backtests with an honest fill contract on vectorbt: engine, sweeps, walk-forward, results."""
+"""Backtests with an honest fill contract on one fused numba kernel: engine, sweeps, walk-forward."""
 
+from riskkit.backtest.crosscheck import run_backtest_vectorbt
 from riskkit.backtest.engine import FILL_CONTRACT, Ambiguity, bars_for, run_backtest
 from riskkit.backtest.hedge import daily_btc_hedge
 from riskkit.backtest.report import write_pivot_report, write_stop_loss_report
@@ -28,6 +29,7 @@ __all__ = [
     "grid_points",
     "pivot_event_grid",
     "run_backtest",
+    "run_backtest_vectorbt",
     "run_pivot_events",
     "run_stop_loss_sweep",
     "slice_signals",

@@ -1,4 +1,4 @@
-"""Backtest engine: a thin wrapper over vectorbt ``Portfolio.from_signals`` with an honest fill contract.
+"""Backtest engine: the fill contract, run by one fused numba kernel (:mod:`riskkit.backtest._sim`).
 
 The fill contract (the default, and the only mode)
 --------------------------------------------------
@@ -26,19 +26,6 @@ The fill contract (the default, and the only mode)
    are ignored. All-in sizing: each entry uses 100% of the available cash (long) or
    shorts for 100% of it.
 
-How this is expressed in vectorbt 1.2
--------------------------------------
-vectorbt fills at the same bar's close by default, checks stops only from the bar
-*after* the entry (one order per bar), measures stops from the close, and gives stop
-exits no slippage (``StopExitPrice.StopLimit``). So each day is split into two rows: an
-*open row* (open = high = low = close = the day's open), where every signal order fills,
-and a *session row* (the day's true open, high, low, close). Signals are shifted by one
-day onto the open rows. Stops are measured with ``StopEntryPrice.Price`` (the open) and
-exit with ``StopExitPrice.StopMarket`` (slippage applies; a gap fills at the open). The
-kernel :func:`riskkit.backtest._kernels.adjust_sl_nb` applies the ambiguous-bar rule,
-lets a target gapped through at the open fill there (vectorbt tests the stop first), and
-records exit reasons. The result is verified against an independent plain-Python loop
-in ``tests/test_backtest_reference.py``.
 """
 
 from __future__ import annotations
@@ -50,32 +37,26 @@ import numpy as np
 import pandas as pd
 
 from riskkit._errors import DataError
-from riskkit.backtest import _kernels as K
-from riskkit.backtest._metrics import equity_stats
+from riskkit.backtest import _sim as S
 from riskkit.backtest.results import BacktestResult
-from riskkit.backtest.signals import Signals
+from riskkit.backtest.signals import SignalArrays, Signals
 
-__all__ = ["FILL_CONTRACT", "Ambiguity", "bars_for", "run_backtest"]
+__all__ = ["FILL_CONTRACT", "Ambiguity", "bars_for", "check_costs", "run_backtest"]
 
 Ambiguity = Literal["stop_first", "optimistic", "pessimistic"]
-_AMBIG = {
-    "stop_first": K.AMBIG_STOP_FIRST,
-    "optimistic": K.AMBIG_OPTIMISTIC,
-    "pessimistic": K.AMBIG_PESSIMISTIC,
-}
-_REASONS = {
-    K.REASON_NONE: "signal",
-    K.REASON_STOP: "stop",
-    K.REASON_STOP_GAP: "stop_gap",
-    K.REASON_TARGET: "target",
-    K.REASON_TARGET_GAP: "target_gap",
+AMBIG = {
+    "stop_first": S.AMBIG_STOP_FIRST,
+    "optimistic": S.AMBIG_OPTIMISTIC,
+    "pessimistic": S.AMBIG_PESSIMISTIC,
 }
 FILL_CONTRACT = (
     "signal at bar t close -> fill at bar t+1 open; stops/targets checked on each bar's "
     "high/low incl. the entry bar; gaps fill at the open; fees and slippage on every fill "
-    "incl. stop exits; ambiguous bars (stop and target in one range) by rule '{rule}'"
+    "incl. stop exits; ambiguous bars (stop and target in one range) by rule '{rule}'; "
+    "a short at or below zero equity is liquidated (ruin)"
 )
 _FIELDS = ("open", "high", "low", "close")
+ENGINE = "riskkit fused kernel (riskkit.backtest._sim, numba)"
 
 
 def bars_for(prices: pd.DataFrame, ticker: str) -> pd.DataFrame:
@@ -146,17 +127,50 @@ def _check_bars(bars: pd.DataFrame) -> pd.DataFrame:
     return b
 
 
-def _split_rows(values: np.ndarray) -> np.ndarray:
-    """(n, m) -> (2n, m) by repeating each day: open row then session row."""
-    return np.repeat(values, 2, axis=0)
+def check_costs(
+    fees: float, slippage: float, ambiguity: str, init_cash: float
+) -> tuple[float, float, int, float]:
+    """Validate the cost and rule options shared by every engine entry point."""
+    if ambiguity not in AMBIG:
+        raise DataError(f"ambiguity={ambiguity!r} is not allowed; use one of {sorted(AMBIG)}.")
+    for nm, v in (("fees", fees), ("slippage", slippage)):
+        if not (np.isfinite(v) and 0 <= v < 1):
+            raise DataError(f"{nm}={v!r} must be a fraction in [0, 1), e.g. 0.001 for 10 bp.")
+    if not (np.isfinite(init_cash) and init_cash > 0):
+        raise DataError(f"init_cash={init_cash!r} must be a positive number.")
+    return float(fees), float(slippage), AMBIG[ambiguity], float(init_cash)
 
 
-def _onto_open_rows(sig: np.ndarray, fill: float | bool) -> np.ndarray:
-    """Decision at day k -> open row of day k+1 (row 2k+2); the last day's decision is dropped."""
-    n, m = sig.shape
-    out = np.full((2 * n, m), fill, dtype=sig.dtype)
-    out[2::2] = sig[:-1]
-    return out
+def ohlc_arrays(b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Contiguous float64 open, high, low, close of checked bars."""
+    return tuple(np.ascontiguousarray(b[f].to_numpy(np.float64)) for f in _FIELDS)  # type: ignore[return-value]
+
+
+def simulate_record(
+    ohlc: tuple[np.ndarray, ...],
+    a: SignalArrays,
+    *,
+    sl_mult: float = 1.0,
+    tp_mult: float = 1.0,
+    fees: float,
+    slip: float,
+    rule: int,
+    init_cash: float,
+    ppy: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Record mode of the kernel: (stats, equity, side at close, trade ints, trade floats)."""
+    o, h, lo, c = ohlc
+    n = o.shape[0]
+    stats = np.empty(S.NSTAT)
+    eq = np.empty(n)
+    side = np.empty(n, dtype=np.int8)
+    ti = np.empty((n + 1, 5), dtype=np.int64)
+    tf = np.empty((n + 1, 6))
+    ntr, _ = S.simulate(
+        o, h, lo, c, a.ent, a.ex, a.sent, a.sex, a.sl, sl_mult, a.sl_is_dist, a.tp, tp_mult,
+        a.trail, a.reentry, fees, slip, rule, init_cash, ppy, True, stats, eq, side, ti, tf,
+    )  # fmt: skip
+    return stats, eq, side, ti[:ntr], tf[:ntr]
 
 
 def run_backtest(
@@ -207,9 +221,10 @@ def run_backtest(
 
     Notes
     -----
-    The fill contract is in the module docstring. Statistics are defined in
-    :func:`riskkit.backtest._metrics.equity_stats`; the equity curve is valued at each
-    bar's close.
+    The fill contract is in the module docstring. The statistics are streamed by the
+    kernel and equal :func:`riskkit.backtest._metrics.equity_stats` of the recorded equity
+    (see there for the formulas, ddof=1, annualised with ``periods_per_year``); the
+    equity curve is valued at each bar's close.
 
     Examples
     --------
@@ -222,34 +237,29 @@ def run_backtest(
     >>> round(float(res.equity.iloc[-1, 0]), 6)  # bought at day 2's open 10, worth 13
     130.0
     """
-    import vectorbt as vbt
-    from vectorbt.portfolio.enums import (
-        ConflictMode,
-        DirectionConflictMode,
-        OppositeEntryMode,
-        SizeType,
-        StopEntryPrice,
-        StopExitPrice,
-    )
-
     from riskkit.risk._annualization import infer_periods_per_year
 
-    if ambiguity not in _AMBIG:
-        raise DataError(f"ambiguity={ambiguity!r} is not allowed; use one of {sorted(_AMBIG)}.")
-    for nm, v in (("fees", fees), ("slippage", slippage)):
-        if not (np.isfinite(v) and 0 <= v < 1):
-            raise DataError(f"{nm}={v!r} must be a fraction in [0, 1), e.g. 0.001 for 10 bp.")
-    if not (np.isfinite(init_cash) and init_cash > 0):
-        raise DataError(f"init_cash={init_cash!r} must be a positive number.")
+    fees, slip, rule, init_cash = check_costs(fees, slippage, ambiguity, init_cash)
     b = _check_bars(bars)
     sig_map = {"config": signals} if isinstance(signals, Signals) else dict(signals)
     if not sig_map:
         raise DataError("signals is empty; pass at least one Signals.")
     if len(b) < 2:
         raise DataError(f"bars has {len(b)} row(s); at least 2 are needed (signal, then fill).")
+    ann = (
+        infer_periods_per_year(b.index).periods_per_year
+        if periods_per_year is None
+        else float(periods_per_year)
+    )
+    ohlc = ohlc_arrays(b)
     labels = list(sig_map)
-    cols: dict[str, dict[str, pd.Series]] = {}
-    for lab, s in sig_map.items():
+    n, m = len(b), len(labels)
+    equity = np.empty((n, m))
+    stats = np.empty((m, S.NSTAT))
+    trade_parts: list[tuple[int, np.ndarray, np.ndarray]] = []
+    unfilled = 0
+    for j, lab in enumerate(labels):
+        s = sig_map[lab]
         if not isinstance(s, Signals):
             raise DataError(f"signals[{lab!r}] is a {type(s).__name__}, not a Signals.")
         if not s.entries.index.equals(b.index):
@@ -257,92 +267,17 @@ def run_backtest(
                 f"signals[{lab!r}] is not on the bars' dates; build signals from the same "
                 "bars or reindex with .reindex(bars.index, fill_value=False)."
             )
-        cols[lab] = s.frames()
-
-    def stack(key: str) -> np.ndarray:
-        return np.column_stack([cols[lab][key].to_numpy() for lab in labels])
-
-    n, m = len(b), len(labels)
-    o2, h2, l2, c2 = (_split_rows(np.tile(b[f].to_numpy()[:, None], (1, m))) for f in _FIELDS)
-    h2[0::2], l2[0::2], c2[0::2] = o2[0::2], o2[0::2], o2[0::2]
-    entries, exits = (
-        _onto_open_rows(stack("entries"), False),
-        _onto_open_rows(stack("exits"), False),
-    )
-    s_entries = _onto_open_rows(stack("short_entries"), False)
-    s_exits = _onto_open_rows(stack("short_exits"), False)
-    sl = _onto_open_rows(stack("sl_stop"), np.nan)
-    dist = _onto_open_rows(stack("sl_distance"), np.nan)
-    sl = np.where(np.isnan(dist), sl, dist / o2)
-    tp = _onto_open_rows(stack("tp_stop"), np.nan)
-    trail = np.tile(np.array([bool(sig_map[lab].sl_trail) for lab in labels]), (2 * n, 1))
-    unfilled = int(
-        (stack("entries")[-1] | stack("exits")[-1] | stack("short_entries")[-1]).sum()
-        + stack("short_exits")[-1].sum()
-    )
-    ambiguous = np.zeros((2 * n, m), dtype=np.int8)
-    reasons = np.zeros((2 * n, m), dtype=np.int8)
-    days = pd.DatetimeIndex(b.index)
-    rows = pd.DatetimeIndex(
-        np.column_stack(
-            [
-                (days + pd.Timedelta(hours=9, minutes=30)).to_numpy(),
-                (days + pd.Timedelta(hours=16)).to_numpy(),
-            ]
-        ).ravel()
-    )
-    wrap = lambda a: pd.DataFrame(a, index=rows, columns=labels)  # noqa: E731
-    pf = vbt.Portfolio.from_signals(
-        wrap(c2),
-        entries=wrap(entries),
-        exits=wrap(exits),
-        short_entries=wrap(s_entries),
-        short_exits=wrap(s_exits),
-        open=wrap(o2),
-        high=wrap(h2),
-        low=wrap(l2),
-        size=1.0,
-        size_type=SizeType.Percent,
-        fees=fees,
-        slippage=slippage,
-        sl_stop=wrap(sl),
-        sl_trail=wrap(trail),
-        tp_stop=wrap(tp),
-        use_stops=True,
-        stop_entry_price=StopEntryPrice.Price,
-        stop_exit_price=StopExitPrice.StopMarket,
-        upon_long_conflict=ConflictMode.Exit,
-        upon_short_conflict=ConflictMode.Exit,
-        upon_dir_conflict=DirectionConflictMode.Opposite,
-        upon_opposite_entry=OppositeEntryMode.Close,
-        adjust_sl_func_nb=K.adjust_sl_nb,
-        adjust_sl_args=(_AMBIG[ambiguity], o2, h2, l2, tp, ambiguous, reasons),
-        init_cash=init_cash,
-        freq="12h",
-    )
-    value = pf.value().to_numpy()[1::2]
-    assets = pf.assets().to_numpy()[1::2]
-    equity = pd.DataFrame(value, index=days, columns=pd.Index(labels, name="config"))
-    trades = _trade_table(pf.trades.records, labels, days, reasons, ambiguous, ticker)
-    ann = (
-        infer_periods_per_year(b.index).periods_per_year
-        if periods_per_year is None
-        else float(periods_per_year)
-    )
-    stats = {}
-    closed = trades[trades["exit_reason"] != "open"]
-    pnl_by = {k: g.to_numpy(dtype=float) for k, g in closed.groupby("config")["pnl"]}
-    for j, lab in enumerate(labels):
-        stats[lab] = equity_stats(
-            equity[lab],
-            init_cash=init_cash,
-            periods_per_year=ann,
-            trade_pnl=pnl_by.get(lab, np.empty(0)),
-            exposure=float(np.mean(assets[:, j] != 0)),
-            ambiguous_bars=int(ambiguous[:, j].sum()),
+        a = s.arrays()
+        unfilled += int(a.ent[-1] | a.ex[-1] | a.sent[-1]) + int(a.sex[-1])
+        st, eq, _, ti, tf = simulate_record(
+            ohlc, a, fees=fees, slip=slip, rule=rule, init_cash=init_cash, ppy=ann
         )
-    stats_df = pd.DataFrame.from_dict(stats, orient="index")
-    stats_df.index.name = "config"
+        stats[j], equity[:, j] = st, eq
+        trade_parts.append((j, ti, tf))
+    days = pd.DatetimeIndex(b.index)
+    stats_df = pd.DataFrame(
+        stats, index=pd.Index(labels, name="config"), columns=list(S.STAT_NAMES)
+    )
     params = pd.DataFrame.from_dict(
         {lab: {"ticker": ticker, **sig_map[lab].params} for lab in labels}, orient="index"
     )
@@ -351,53 +286,63 @@ def run_backtest(
         "fill_contract": FILL_CONTRACT.format(rule=ambiguity),
         "ambiguity": ambiguity,
         "fees": fees,
-        "slippage": slippage,
+        "slippage": slip,
         "init_cash": init_cash,
         "periods_per_year": ann,
         "first": str(b.index[0].date()),
         "last": str(b.index[-1].date()),
         "bars": n,
         "unfilled_signals": unfilled,
-        "engine": f"vectorbt {vbt.__version__} Portfolio.from_signals (split open/session rows)",
+        "engine": ENGINE,
     }
     return BacktestResult(
-        stats=stats_df, trades=trades, equity=equity, params=params, settings=settings
+        stats=stats_df,
+        trades=trade_table(trade_parts, labels, days, ticker),
+        equity=pd.DataFrame(equity, index=days, columns=pd.Index(labels, name="config")),
+        params=params,
+        settings=settings,
     )
 
 
-def _trade_table(
-    rec: np.ndarray,
+TRADE_COLUMNS = [
+    "config", "ticker", "direction", "entry_date", "entry_price", "exit_date",
+    "exit_price", "size", "fees", "pnl", "return", "exit_reason", "ambiguous", "bars_held",
+]  # fmt: skip
+
+
+def trade_table(
+    parts: list[tuple[int, np.ndarray, np.ndarray]],
     labels: list[str],
     dates: pd.DatetimeIndex,
-    reasons: np.ndarray,
-    ambiguous: np.ndarray,
     ticker: str | None,
 ) -> pd.DataFrame:
-    """vectorbt exit-trade records -> tidy trade list on the original dates."""
-    cols = [
-        "config", "ticker", "direction", "entry_date", "entry_price", "exit_date",
-        "exit_price", "size", "fees", "pnl", "return", "exit_reason", "ambiguous", "bars_held",
-    ]  # fmt: skip
-    ei, xi, col = rec["entry_idx"], rec["exit_idx"], rec["col"]
-    is_open = rec["status"] == 0
-    reason = np.array([_REASONS[int(r)] for r in reasons[xi, col]] or [], dtype=object)
-    reason[is_open] = "open"
+    """Kernel trade records -> tidy trade list on the original dates (``exit_reason`` open
+    for a position still held at the end: marked at the last close, no exit costs)."""
+    ti = np.concatenate([p[1] for p in parts]) if parts else np.empty((0, 5), dtype=np.int64)
+    tf = np.concatenate([p[2] for p in parts]) if parts else np.empty((0, 6))
+    col = np.concatenate([np.full(len(p[1]), p[0]) for p in parts]) if parts else np.empty(0, int)
+    ei, xi = ti[:, S.TI_ENTRY], ti[:, S.TI_EXIT]
+    reasons = np.array(S.REASONS, dtype=object)[ti[:, S.TI_REASON]]
     out = pd.DataFrame(
         {
-            "config": pd.array([labels[c] for c in col], dtype="str"),
+            "config": pd.array(np.array(labels, dtype=object)[col], dtype="str"),
             "ticker": ticker,
-            "direction": np.where(rec["direction"] == 0, "long", "short"),
-            "entry_date": dates[ei // 2],
-            "entry_price": rec["entry_price"],
-            "exit_date": dates[xi // 2],
-            "exit_price": np.where(is_open, np.nan, rec["exit_price"]),
-            "size": rec["size"],
-            "fees": rec["entry_fees"] + rec["exit_fees"],
-            "pnl": rec["pnl"],
-            "return": rec["pnl"] / (rec["size"] * rec["entry_price"] + rec["entry_fees"]),
-            "exit_reason": pd.array(reason, dtype="str"),
-            "ambiguous": ambiguous[xi, col].astype(bool) & ~is_open,
-            "bars_held": xi // 2 - ei // 2,
+            "direction": np.where(ti[:, S.TI_SIDE] > 0, "long", "short"),
+            "entry_date": dates[ei],
+            "entry_price": tf[:, S.TF_ENTRY_PX],
+            "exit_date": dates[xi],
+            "exit_price": tf[:, S.TF_EXIT_PX],
+            "size": tf[:, S.TF_SIZE],
+            "fees": tf[:, S.TF_FEES],
+            "pnl": tf[:, S.TF_PNL],
+            "return": tf[:, S.TF_PNL] / tf[:, S.TF_COMMITTED],
+            "exit_reason": pd.array(reasons, dtype="str"),
+            "ambiguous": ti[:, S.TI_AMBIG].astype(bool),
+            "bars_held": xi - ei,
         }
     )
-    return out[cols].sort_values(["config", "entry_date"], kind="stable").reset_index(drop=True)
+    return (
+        out[TRADE_COLUMNS]
+        .sort_values(["config", "entry_date"], kind="stable")
+        .reset_index(drop=True)
+    )

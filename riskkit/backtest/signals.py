@@ -9,14 +9,17 @@ up to bar ``t``'s close: the engine fills it at bar ``t+1``'s open.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from riskkit._errors import DataError
 
-__all__ = ["Signals", "slice_signals"]
+__all__ = ["AFTER_STOP", "SignalArrays", "Signals", "slice_signals"]
+
+AFTER_STOP = ("wait", "bars", "recover")
+AfterStop = Literal["wait", "bars", "recover"]
 
 
 def _as_bool(x: pd.Series | None, index: pd.Index, name: str) -> pd.Series:
@@ -43,12 +46,38 @@ def _as_float(x: float | pd.Series | None, index: pd.Index, name: str) -> pd.Ser
         out = x.astype(float)
     else:
         out = pd.Series(float(x), index=index, dtype=float)
-    if (out.dropna() < 0).any():
-        raise DataError(
-            f"Signals.{name} has negative values; stops and targets are positive distances "
-            "(0.05 = 5%). Use NaN for 'no stop'."
-        )
+    _check_levels(out.to_numpy(), name)
     return out
+
+
+def _check_levels(v: np.ndarray, name: str) -> None:
+    """Stops and targets are positive distances; 0 would fill a round trip at the entry open."""
+    bad = v[~np.isnan(v)]
+    if (bad < 0).any() or np.isinf(bad).any():
+        raise DataError(
+            f"Signals.{name} has negative or infinite values; stops and targets are positive "
+            "distances (0.05 = 5%). Use None or NaN for 'no stop'."
+        )
+    if (bad == 0).any():
+        raise DataError(
+            f"Signals.{name} has a value of 0: a stop or target at the entry price exits at the "
+            "entry open, a silent round trip. Use a positive distance, or None/NaN for none."
+        )
+
+
+class SignalArrays:
+    """The engine's view of a :class:`Signals`: plain numpy rows on the bar dates.
+
+    ``ent, ex, sent, sex`` are uint8 decisions; ``sl`` is the stop value at each decision
+    bar (a fraction, or a price distance when ``sl_is_dist``), ``tp`` the target fraction,
+    ``trail`` uint8, ``reentry`` the int64 re-entry code (-1 wait, 0 recover, N bars).
+    """
+
+    __slots__ = ("ent", "ex", "reentry", "sent", "sex", "sl", "sl_is_dist", "tp", "trail")
+
+    def __init__(self, **kw: Any) -> None:
+        for k, v in kw.items():
+            setattr(self, k, v)
 
 
 @dataclass(frozen=True)
@@ -71,8 +100,17 @@ class Signals:
         ``sl_stop``.
     sl_trail
         True makes the stop trail the highest high (long) / lowest low (short) since entry.
+        A bool Series is read at each entry's decision bar.
     tp_stop
         Take-profit distance as a fraction of the entry price; NaN = no target.
+    after_stop
+        What follows a stop exit (``stop`` or ``stop_gap``): ``"wait"`` (default) waits
+        for the next entry decision; ``"bars"`` re-enters the same side at the open
+        ``after_stop_bars`` sessions after the exit bar; ``"recover"`` re-enters at the
+        next open once a close is back beyond the exit quote (above it for a long, below
+        for a short). Both re-entries wait while the exit signal of that side is on.
+    after_stop_bars
+        Sessions to wait with ``after_stop="bars"`` (an integer >= 1).
     params
         The parameters that made the signals (recorded in the result).
     """
@@ -83,8 +121,10 @@ class Signals:
     short_exits: pd.Series | None = None
     sl_stop: float | pd.Series | None = None
     sl_distance: pd.Series | None = None
-    sl_trail: bool = False
+    sl_trail: bool | pd.Series = False
     tp_stop: float | pd.Series | None = None
+    after_stop: AfterStop = "wait"
+    after_stop_bars: int = 1
     params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -96,6 +136,73 @@ class Signals:
             raise DataError(
                 "Give either sl_stop (fraction) or sl_distance (price units), not both."
             )
+        for nm in ("sl_stop", "tp_stop"):
+            v = getattr(self, nm)
+            if v is not None and not isinstance(v, pd.Series):
+                try:
+                    fv = float(v)
+                except (TypeError, ValueError):
+                    raise DataError(
+                        f"Signals.{nm}={v!r} must be a number, a Series or None."
+                    ) from None
+                _check_levels(np.array([fv]), nm)
+        if self.after_stop not in AFTER_STOP:
+            raise DataError(
+                f"Signals.after_stop={self.after_stop!r} is not allowed; use one of {AFTER_STOP}."
+            )
+        b = self.after_stop_bars
+        if isinstance(b, bool) or not isinstance(b, int | np.integer) or b < 1:
+            raise DataError(
+                f"Signals.after_stop_bars={b!r} must be an integer >= 1 (sessions after the "
+                "stop exit bar)."
+            )
+
+    @property
+    def reentry_code(self) -> int:
+        """The engine's re-entry code: -1 wait, 0 recover, N >= 1 bars."""
+        if self.after_stop == "wait":
+            return -1
+        return 0 if self.after_stop == "recover" else int(self.after_stop_bars)
+
+    def arrays(self) -> SignalArrays:
+        """Validated numpy rows for the engine (see :class:`SignalArrays`)."""
+        idx = self.entries.index
+        n = len(idx)
+
+        def flag(x: pd.Series | None, name: str) -> np.ndarray:
+            if x is None:
+                return np.zeros(n, dtype=np.uint8)
+            if isinstance(x, pd.Series) and x.dtype == bool and x.index.equals(idx):
+                return np.ascontiguousarray(x.to_numpy()).view(np.uint8)
+            return _as_bool(x, idx, name).to_numpy(np.uint8)
+
+        def level(x: float | pd.Series | None, name: str) -> np.ndarray:
+            if x is None:
+                return np.full(n, np.nan)
+            if isinstance(x, pd.Series):
+                return _as_float(x, idx, name).to_numpy(np.float64)
+            return np.full(n, float(x))
+
+        is_dist = self.sl_distance is not None
+        trail = (
+            _as_bool(self.sl_trail, idx, "sl_trail").to_numpy(np.uint8)
+            if isinstance(self.sl_trail, pd.Series)
+            else np.full(n, 1 if self.sl_trail else 0, dtype=np.uint8)
+        )
+        return SignalArrays(
+            ent=flag(self.entries, "entries"),
+            ex=flag(self.exits, "exits"),
+            sent=flag(self.short_entries, "short_entries"),
+            sex=flag(self.short_exits, "short_exits"),
+            sl=level(
+                self.sl_distance if is_dist else self.sl_stop,
+                "sl_distance" if is_dist else "sl_stop",
+            ),
+            sl_is_dist=is_dist,
+            tp=level(self.tp_stop, "tp_stop"),
+            trail=trail,
+            reentry=np.full(n, self.reentry_code, dtype=np.int64),
+        )
 
     def frames(self) -> dict[str, pd.Series]:
         """All fields as aligned Series (bool signals, float stops), validated."""

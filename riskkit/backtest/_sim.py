@@ -1,0 +1,369 @@
+"""The fused simulation kernel of the fill contract (numba, plain arrays, no pandas).
+
+One function, :func:`simulate`, implements the whole contract of
+:mod:`riskkit.backtest.engine` for one configuration on one instrument and streams its
+statistics; with ``record=True`` it also writes the daily equity, the side held at each
+close and the trade list. :func:`sweep_chunk` runs many configurations in parallel
+(``prange``) in statistics mode. Both are compiled once and cached on disk
+(``cache=True``): a second process compiles nothing.
+
+Inputs are *rows* shared by many configurations: four signal rows (uint8, the decision
+at bar ``k``), a stop row and a target row (the value at the decision bar, times a
+per-configuration multiplier; NaN = none), a trailing row (uint8, read at the entry
+decision bar) and a re-entry row (int64, read at the stop-exit bar: ``-1`` wait for the
+entry signal, ``0`` re-enter when the close recovers beyond the exit quote, ``N >= 1``
+re-enter at the open ``N`` sessions after the exit bar). The plain-Python reference loop
+in ``tests/test_backtest_reference.py`` is the arbiter of every line here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = [
+    "AMBIG_OPTIMISTIC",
+    "AMBIG_PESSIMISTIC",
+    "AMBIG_STOP_FIRST",
+    "NSTAT",
+    "REASONS",
+    "STAT_NAMES",
+    "simulate",
+    "sweep_chunk",
+]
+
+AMBIG_STOP_FIRST = 0
+AMBIG_OPTIMISTIC = 1
+AMBIG_PESSIMISTIC = 2
+
+R_SIGNAL, R_STOP, R_STOP_GAP, R_TARGET, R_TARGET_GAP, R_RUIN, R_OPEN = 0, 1, 2, 3, 4, 5, 6
+REASONS = ("signal", "stop", "stop_gap", "target", "target_gap", "ruin", "open")
+
+STAT_NAMES = (
+    "final_equity",
+    "total_return",
+    "cagr",
+    "sharpe",
+    "sortino",
+    "volatility",
+    "max_drawdown",
+    "trades",
+    "win_rate",
+    "exposure",
+    "exits_signal",
+    "exits_stop",
+    "exits_stop_gap",
+    "exits_target",
+    "exits_target_gap",
+    "gap_fills",
+    "ambiguous_bars",
+    "ruined",
+    "open_at_end",
+)
+NSTAT = len(STAT_NAMES)
+_FNV_OFFSET = np.uint64(14695981039346656037)
+_FNV_PRIME = np.uint64(1099511628211)
+
+# Trade record layout: integer and float columns.
+TI_ENTRY, TI_EXIT, TI_SIDE, TI_REASON, TI_AMBIG = 0, 1, 2, 3, 4
+TF_ENTRY_PX, TF_EXIT_PX, TF_SIZE, TF_FEES, TF_PNL, TF_COMMITTED = 0, 1, 2, 3, 4, 5
+
+
+@njit(cache=True, nogil=True)
+def _exit_cash(cash: float, shares: float, side: int, price: float, fees: float, slip: float):
+    """Cash after closing ``shares`` at quote ``price``; returns (cash, fill price, fee)."""
+    if side > 0:
+        adj = price * (1.0 - slip)
+        fee = shares * adj * fees
+        return cash + shares * adj * (1.0 - fees), adj, fee
+    adj = price * (1.0 + slip)
+    fee = shares * adj * fees
+    return cash - shares * adj * (1.0 + fees), adj, fee
+
+
+@njit(cache=True, nogil=True)
+def simulate(
+    o, h, lo, c,
+    ent, ex, sent, sex,
+    sl_row, sl_mult, sl_is_dist, tp_row, tp_mult, trail_row, re_row,
+    fees, slip, rule, init_cash, ppy,
+    record, stats, eq_out, side_out, tr_i, tr_f,
+):  # fmt: skip
+    """Run one configuration; fill ``stats`` (length NSTAT); return (n_trades, fingerprint).
+
+    ``tr_i``/``tr_f`` receive the trades (rows, ``TI_*``/``TF_*`` columns) and
+    ``eq_out``/``side_out`` the close-of-bar equity and side when ``record`` is True.
+    The fingerprint is an FNV-1a hash of the bit patterns of the daily equity: two
+    configurations with the same fingerprint have the same equity curve.
+    """
+    n = o.shape[0]
+    cash = init_cash
+    shares = 0.0
+    side = 0
+    init_px = np.nan
+    ref = np.nan
+    s = np.nan
+    t = np.nan
+    trail = False
+    committed = 0.0
+    entry_k = -1
+    entry_px = np.nan
+    entry_fee = 0.0
+    ruined = False
+    pending = 0  # side to re-enter after a stop exit (0 = none)
+    pend_code = -1
+    pend_k = -1
+    pend_px = np.nan
+    ntr = 0
+    wins = 0
+    n_exit = np.zeros(7, dtype=np.int64)
+    amb = 0
+    in_mkt = 0
+    mean = 0.0
+    m2 = 0.0
+    down2 = 0.0
+    prev_eq = init_cash
+    peak = init_cash
+    mdd = 0.0
+    fp = _FNV_OFFSET
+    buf = np.empty(1, dtype=np.float64)
+    bits = buf.view(np.uint64)
+
+    for k in range(n):
+        ok_, hk, lk, ck = o[k], h[k], lo[k], c[k]
+        reason = -1
+        px = 0.0
+        ambiguous = 0
+        # ---- open: a gap through the target or the stop fills at the open
+        if side != 0:
+            if side > 0:
+                sl_lvl = ref * (1.0 - s)
+                tp_lvl = init_px * (1.0 + t)
+                if not np.isnan(t) and ok_ >= tp_lvl:
+                    reason, px = R_TARGET_GAP, ok_
+                elif not np.isnan(s) and ok_ <= sl_lvl:
+                    reason, px = R_STOP_GAP, ok_
+            else:
+                sl_lvl = ref * (1.0 + s)
+                tp_lvl = init_px * (1.0 - t)
+                if not np.isnan(t) and ok_ <= tp_lvl:
+                    reason, px = R_TARGET_GAP, ok_
+                elif not np.isnan(s) and ok_ >= sl_lvl:
+                    reason, px = R_STOP_GAP, ok_
+            if reason < 0 and trail:
+                ref = max(ref, ok_) if side > 0 else min(ref, ok_)
+        if reason < 0 and k > 0:
+            # ---- the decision taken at bar k-1's close, filled at bar k's open
+            d = k - 1
+            e = ent[d] != 0
+            x = ex[d] != 0
+            se = sent[d] != 0
+            sx = sex[d] != 0
+            if side == 0 and pending != 0:
+                go = False
+                if pend_code >= 1:
+                    go = d >= pend_k + pend_code - 1
+                elif pend_code == 0:
+                    go = c[d] > pend_px if pending > 0 else c[d] < pend_px
+                if go:
+                    if pending > 0 and not x:
+                        e = True
+                    elif pending < 0 and not sx:
+                        se = True
+            if e and x:
+                e = False
+            if se and sx:
+                se = False
+            if (side > 0 and (x or se)) or (side < 0 and (sx or e)):
+                reason, px = R_SIGNAL, ok_
+            elif side == 0 and not ruined and (e or se) and not (e and se):
+                side = 1 if e else -1
+                committed = cash
+                if e:
+                    entry_px = ok_ * (1.0 + slip)
+                    shares = cash / (1.0 + fees) / entry_px
+                    entry_fee = cash - cash / (1.0 + fees)
+                    cash = 0.0
+                else:
+                    entry_px = ok_ * (1.0 - slip)
+                    shares = cash / (entry_px * (1.0 + fees))
+                    entry_fee = shares * entry_px * fees
+                    cash += shares * entry_px - entry_fee
+                init_px = ok_
+                ref = ok_
+                sv = sl_row[d] * sl_mult
+                s = sv / ok_ if sl_is_dist else sv
+                t = tp_row[d] * tp_mult
+                trail = trail_row[d] != 0
+                entry_k = k
+                pending = 0
+        # ---- session: the bar's whole range, entry bar included
+        if side != 0 and reason < 0:
+            if side > 0:
+                sl_lvl = ref * (1.0 - s)
+                tp_lvl = init_px * (1.0 + t)
+            else:
+                sl_lvl = ref * (1.0 + s)
+                tp_lvl = init_px * (1.0 - t)
+            sl_hit = not np.isnan(s) and lk <= sl_lvl <= hk
+            tp_hit = not np.isnan(t) and lk <= tp_lvl <= hk
+            if sl_hit and tp_hit:
+                amb += 1
+                ambiguous = 1
+                if rule == AMBIG_OPTIMISTIC:
+                    reason, px = R_TARGET, tp_lvl
+                elif rule == AMBIG_PESSIMISTIC:
+                    reason, px = R_STOP, (lk if side > 0 else hk)
+                else:
+                    reason, px = R_STOP, sl_lvl
+            elif sl_hit:
+                reason, px = R_STOP, sl_lvl
+            elif tp_hit:
+                reason, px = R_TARGET, tp_lvl
+            elif trail:
+                ref = max(ref, hk) if side > 0 else min(ref, lk)
+        # ---- an exit fill (open gap, signal, or range)
+        if reason >= 0 and side != 0:
+            cash, xp, xfee = _exit_cash(cash, shares, side, px, fees, slip)
+            pnl = cash - committed
+            if record:
+                tr_i[ntr, TI_ENTRY] = entry_k
+                tr_i[ntr, TI_EXIT] = k
+                tr_i[ntr, TI_SIDE] = side
+                tr_i[ntr, TI_REASON] = reason
+                tr_i[ntr, TI_AMBIG] = ambiguous
+                tr_f[ntr, TF_ENTRY_PX] = entry_px
+                tr_f[ntr, TF_EXIT_PX] = xp
+                tr_f[ntr, TF_SIZE] = shares
+                tr_f[ntr, TF_FEES] = entry_fee + xfee
+                tr_f[ntr, TF_PNL] = pnl
+                tr_f[ntr, TF_COMMITTED] = committed
+            ntr += 1
+            if pnl > 0.0:
+                wins += 1
+            n_exit[reason] += 1
+            if reason <= R_STOP_GAP and reason >= R_STOP:
+                pend_code = re_row[k]
+                if pend_code >= 0:
+                    pending = side
+                    pend_k = k
+                    pend_px = px
+            shares = 0.0
+            side = 0
+            if cash <= 0.0:
+                cash = 0.0
+                ruined = True
+                pending = 0
+        # ---- ruin at the close: a short whose mark-to-market equity is gone
+        if side < 0 and cash - shares * ck <= 0.0:
+            cash, xp, xfee = _exit_cash(cash, shares, side, ck, fees, slip)
+            if record:
+                tr_i[ntr, TI_ENTRY] = entry_k
+                tr_i[ntr, TI_EXIT] = k
+                tr_i[ntr, TI_SIDE] = side
+                tr_i[ntr, TI_REASON] = R_RUIN
+                tr_i[ntr, TI_AMBIG] = 0
+                tr_f[ntr, TF_ENTRY_PX] = entry_px
+                tr_f[ntr, TF_EXIT_PX] = xp
+                tr_f[ntr, TF_SIZE] = shares
+                tr_f[ntr, TF_FEES] = entry_fee + xfee
+                tr_f[ntr, TF_PNL] = cash - committed
+                tr_f[ntr, TF_COMMITTED] = committed
+            ntr += 1
+            n_exit[R_RUIN] += 1
+            shares = 0.0
+            side = 0
+            cash = 0.0
+            ruined = True
+            pending = 0
+        # ---- close of the bar: equity and streamed statistics
+        if side > 0:
+            eq = cash + shares * ck
+            in_mkt += 1
+        elif side < 0:
+            eq = cash - shares * ck
+            in_mkt += 1
+        else:
+            eq = cash
+        r = eq / prev_eq - 1.0 if prev_eq > 0.0 else 0.0
+        dlt = r - mean
+        mean += dlt / (k + 1)
+        m2 += dlt * (r - mean)
+        if r < 0.0:
+            down2 += r * r
+        prev_eq = eq
+        if eq > peak:
+            peak = eq
+        dd = eq / peak - 1.0
+        if dd < mdd:
+            mdd = dd
+        buf[0] = eq
+        fp = (fp ^ bits[0]) * _FNV_PRIME
+        if record:
+            eq_out[k] = eq
+            side_out[k] = side
+    # ---- a position still open at the end: marked at the last close, no exit costs
+    open_end = side != 0
+    if open_end and record:
+        tr_i[ntr, TI_ENTRY] = entry_k
+        tr_i[ntr, TI_EXIT] = n - 1
+        tr_i[ntr, TI_SIDE] = side
+        tr_i[ntr, TI_REASON] = R_OPEN
+        tr_i[ntr, TI_AMBIG] = 0
+        tr_f[ntr, TF_ENTRY_PX] = entry_px
+        tr_f[ntr, TF_EXIT_PX] = np.nan
+        tr_f[ntr, TF_SIZE] = shares
+        tr_f[ntr, TF_FEES] = entry_fee
+        tr_f[ntr, TF_PNL] = prev_eq - committed
+        tr_f[ntr, TF_COMMITTED] = committed
+    final = prev_eq
+    sd = np.sqrt(m2 / (n - 1)) if n > 1 else np.nan
+    stats[0] = final
+    stats[1] = final / init_cash - 1.0
+    stats[2] = (final / init_cash) ** (ppy / n) - 1.0 if final > 0.0 else -1.0
+    stats[3] = mean / sd * np.sqrt(ppy) if sd > 0.0 else np.nan
+    dn = np.sqrt(down2 / n)
+    stats[4] = mean * ppy / (dn * np.sqrt(ppy)) if dn > 0.0 else np.nan
+    stats[5] = sd * np.sqrt(ppy)
+    stats[6] = mdd
+    stats[7] = ntr
+    stats[8] = wins / ntr if ntr > 0 else np.nan
+    stats[9] = in_mkt / n
+    for i in range(5):
+        stats[10 + i] = n_exit[i]
+    stats[15] = n_exit[R_STOP_GAP] + n_exit[R_TARGET_GAP]
+    stats[16] = amb
+    stats[17] = 1.0 if ruined else 0.0
+    stats[18] = 1.0 if open_end else 0.0
+    return ntr + (1 if open_end else 0), fp
+
+
+@njit(cache=True, parallel=True)
+def sweep_chunk(
+    o, h, lo, c, sigs, sl_rows, tp_rows, trail_rows, re_rows,
+    cfg_sig, cfg_sl_row, cfg_sl_mult, cfg_sl_dist, cfg_tp_row, cfg_tp_mult, cfg_trail, cfg_re,
+    fees, slip, rule, init_cash, ppy, stats_out, fp_out,
+):  # fmt: skip
+    """Statistics of configurations ``j = 0..m-1`` in parallel (no equity kept).
+
+    ``sigs`` is (K, 4, n) uint8 (entries, exits, short entries, short exits per signal
+    set); configuration ``j`` uses signal set ``cfg_sig[j]``, stop row ``cfg_sl_row[j]``
+    times ``cfg_sl_mult[j]`` (a price distance when ``cfg_sl_dist[j]``), target row
+    ``cfg_tp_row[j]`` times ``cfg_tp_mult[j]``, trailing row ``cfg_trail[j]`` and
+    re-entry row ``cfg_re[j]``.
+    """
+    m = cfg_sig.shape[0]
+    dummy_f = np.empty(1, dtype=np.float64)
+    dummy_s = np.empty(1, dtype=np.int8)
+    for j in prange(m):
+        g = cfg_sig[j]
+        ti = np.empty((1, 5), dtype=np.int64)
+        tf = np.empty((1, 6), dtype=np.float64)
+        _, fp = simulate(
+            o, h, lo, c, sigs[g, 0], sigs[g, 1], sigs[g, 2], sigs[g, 3],
+            sl_rows[cfg_sl_row[j]], cfg_sl_mult[j], cfg_sl_dist[j],
+            tp_rows[cfg_tp_row[j]], cfg_tp_mult[j], trail_rows[cfg_trail[j]], re_rows[cfg_re[j]],
+            fees, slip, rule, init_cash, ppy,
+            False, stats_out[j], dummy_f, dummy_s, ti, tf,
+        )  # fmt: skip
+        fp_out[j] = fp
