@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 
 from riskkit._errors import DataError
+from riskkit.backtest.indicators import atr
 from riskkit.backtest.signals import Signals
 from strategies.entries import buy_and_hold, dip_buy, ma_trend
 
 __all__ = [
     "ENTRY_RULES",
     "STOP_KINDS",
-    "atr",
     "btc_level_hedge_ratio",
     "btc_on_sessions",
     "stop_loss_signals",
@@ -28,35 +28,6 @@ __all__ = [
 ENTRY_RULES = {"buy_and_hold": buy_and_hold, "dip_buy": dip_buy, "ma_trend": ma_trend}
 STOP_KINDS = ("none", "fixed", "trailing", "atr", "btc_level")
 StopKind = Literal["none", "fixed", "trailing", "atr", "btc_level"]
-
-
-def atr(bars: pd.DataFrame, *, window: int = 14) -> pd.Series:
-    """Wilder's average true range from high, low and close up to each bar.
-
-    Notes
-    -----
-    :math:`TR_t = \\max(H_t-L_t, |H_t-C_{t-1}|, |L_t-C_{t-1}|)` (``H_0-L_0`` on the first
-    bar); :math:`ATR_t = ATR_{t-1} + (TR_t - ATR_{t-1})/n`, an exponential average with
-    :math:`\\alpha = 1/n` seeded at the first bar; NaN for the first ``n-1`` bars.
-
-    References
-    ----------
-    Wilder, J. W. (1978). *New Concepts in Technical Trading Systems*. Trend Research.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> b = pd.DataFrame({"high": [11.0, 12, 13], "low": [9.0, 10, 11], "close": [10.0, 11, 12]},
-    ...                  index=pd.date_range("2024-01-01", periods=3))
-    >>> atr(b, window=2).round(3).tolist()
-    [nan, 2.0, 2.0]
-    """
-    if window < 1:
-        raise DataError(f"window={window!r} must be a positive integer.")
-    h, lo, c = (bars[k].astype(float) for k in ("high", "low", "close"))
-    pc = c.shift(1)
-    tr = pd.concat([h - lo, (h - pc).abs(), (lo - pc).abs()], axis=1).max(axis=1)
-    return tr.ewm(alpha=1.0 / window, adjust=False, min_periods=window).mean().rename("atr")
 
 
 def btc_on_sessions(btc_close: pd.Series, sessions: pd.DatetimeIndex) -> pd.Series:

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from riskkit._errors import DataError
 from riskkit.backtest import run_backtest
 from strategies.entries import buy_and_hold, dip_buy, ma_trend
-from strategies.stop_loss import atr, btc_on_sessions, stop_loss_signals
+from riskkit.backtest import atr
+from strategies.stop_loss import btc_on_sessions, stop_loss_signals
 
 N = 80
 
@@ -108,8 +109,29 @@ def test_atr_hand_values():
         {"high": [11.0, 12, 15, 13], "low": [9.0, 10, 11, 10], "close": [10.0, 11, 14, 12]},
         index=idx,
     )
-    # TR: 2, max(2, 2, 0)=2, max(4, 4, 0)=4, max(3, 1, 4)=4; Wilder n=2: 2, 2, 3, 3.5
-    assert atr(b, window=2).tolist()[1:] == pytest.approx([2.0, 3.0, 3.5])
+    # TR: 2, max(2, 2, 0)=2, max(4, 4, 0)=4, max(3, 1, 4)=4; Wilder n=2: seed (2+2)/2 = 2,
+    # then 2 + (4-2)/2 = 3, 3 + (4-3)/2 = 3.5; before the seed the mean TR so far: 2
+    assert atr(b, window=2).tolist() == pytest.approx([2.0, 2.0, 3.0, 3.5])
+    # n=3: warm-up means 2, 2; seed mean(2, 2, 4) = 8/3; then 8/3 + (4 - 8/3)/3
+    assert atr(b, window=3).tolist() == pytest.approx([2.0, 2.0, 8 / 3, 8 / 3 + (4 - 8 / 3) / 3])
+
+
+def test_atr_stop_exists_before_atr_window_regression():
+    """Bug: ATR(14) was NaN on the first 13 bars, so an entry decided there (buy and hold,
+    the first dip-buy of BITF, IREN, WULF, HUT) ran with no stop at all, and all buy-and-hold
+    x ATR configurations equalled "no stop". Now every entry has a finite ATR stop."""
+    from riskkit.backtest import bars_for, run_backtest
+    from riskkit.data import load_prices
+
+    px = load_prices(["BITF"], source="bundled")
+    bars = bars_for(px, "BITF")
+    sig = stop_loss_signals(bars, entry="buy_and_hold", stop="atr", stop_value=2.0)
+    assert np.isfinite(sig.sl_distance.to_numpy()).all()  # type: ignore[union-attr]
+    none = stop_loss_signals(bars, entry="buy_and_hold", stop="none", stop_value=None)
+    res = run_backtest(bars, {"atr": sig, "none": none}, fees=0.001, slippage=0.001)
+    first = res.trades[res.trades["config"] == "atr"].iloc[0]
+    assert first["exit_reason"] in ("stop", "stop_gap")
+    assert res.equity["atr"].iloc[-1] != res.equity["none"].iloc[-1]
 
 
 def test_btc_on_sessions_uses_latest_close_dated_on_or_before():

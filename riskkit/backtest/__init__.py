@@ -3,6 +3,7 @@
 from riskkit.backtest.crosscheck import run_backtest_vectorbt
 from riskkit.backtest.engine import FILL_CONTRACT, Ambiguity, bars_for, run_backtest
 from riskkit.backtest.hedge import daily_btc_hedge
+from riskkit.backtest.indicators import atr
 from riskkit.backtest.report import write_pivot_report, write_stop_loss_report
 from riskkit.backtest.results import BacktestResult
 from riskkit.backtest.runs import (
@@ -22,6 +23,7 @@ __all__ = [
     "Ambiguity",
     "BacktestResult",
     "Signals",
+    "atr",
     "bars_for",
     "btc_hedge_overlay",
     "daily_btc_hedge",

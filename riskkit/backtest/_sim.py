@@ -69,7 +69,7 @@ TI_ENTRY, TI_EXIT, TI_SIDE, TI_REASON, TI_AMBIG = 0, 1, 2, 3, 4
 TF_ENTRY_PX, TF_EXIT_PX, TF_SIZE, TF_FEES, TF_PNL, TF_COMMITTED = 0, 1, 2, 3, 4, 5
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _exit_cash(cash: float, shares: float, side: int, price: float, fees: float, slip: float):
     """Cash after closing ``shares`` at quote ``price``; returns (cash, fill price, fee)."""
     if side > 0:
@@ -81,7 +81,13 @@ def _exit_cash(cash: float, shares: float, side: int, price: float, fees: float,
     return cash - shares * adj * (1.0 + fees), adj, fee
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
+def _mix(fp, x):
+    """One FNV-1a step over a 64-bit word."""
+    return (fp ^ x) * _FNV_PRIME
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def simulate(
     o, h, lo, c,
     ent, ex, sent, sex,
@@ -93,8 +99,9 @@ def simulate(
 
     ``tr_i``/``tr_f`` receive the trades (rows, ``TI_*``/``TF_*`` columns) and
     ``eq_out``/``side_out`` the close-of-bar equity and side when ``record`` is True.
-    The fingerprint is an FNV-1a hash of the bit patterns of the daily equity: two
-    configurations with the same fingerprint have the same equity curve.
+    The fingerprint is an FNV-1a hash of the trade list (entry bar, exit bar, exit reason,
+    the bit pattern of the exit fill): on the same bars and costs the trade list fixes the
+    equity curve, so two configurations with one fingerprint are one strategy in effect.
     """
     n = o.shape[0]
     cash = init_cash
@@ -119,8 +126,8 @@ def simulate(
     n_exit = np.zeros(7, dtype=np.int64)
     amb = 0
     in_mkt = 0
-    mean = 0.0
-    m2 = 0.0
+    s1 = 0.0
+    s2 = 0.0
     down2 = 0.0
     prev_eq = init_cash
     peak = init_cash
@@ -139,16 +146,16 @@ def simulate(
             if side > 0:
                 sl_lvl = ref * (1.0 - s)
                 tp_lvl = init_px * (1.0 + t)
-                if not np.isnan(t) and ok_ >= tp_lvl:
+                if ok_ >= tp_lvl:
                     reason, px = R_TARGET_GAP, ok_
-                elif not np.isnan(s) and ok_ <= sl_lvl:
+                elif ok_ <= sl_lvl:
                     reason, px = R_STOP_GAP, ok_
             else:
                 sl_lvl = ref * (1.0 + s)
                 tp_lvl = init_px * (1.0 - t)
-                if not np.isnan(t) and ok_ <= tp_lvl:
+                if ok_ <= tp_lvl:
                     reason, px = R_TARGET_GAP, ok_
-                elif not np.isnan(s) and ok_ >= sl_lvl:
+                elif ok_ >= sl_lvl:
                     reason, px = R_STOP_GAP, ok_
             if reason < 0 and trail:
                 ref = max(ref, ok_) if side > 0 else min(ref, ok_)
@@ -205,8 +212,8 @@ def simulate(
             else:
                 sl_lvl = ref * (1.0 + s)
                 tp_lvl = init_px * (1.0 - t)
-            sl_hit = not np.isnan(s) and lk <= sl_lvl <= hk
-            tp_hit = not np.isnan(t) and lk <= tp_lvl <= hk
+            sl_hit = lk <= sl_lvl <= hk  # NaN (no stop) compares False
+            tp_hit = lk <= tp_lvl <= hk
             if sl_hit and tp_hit:
                 amb += 1
                 ambiguous = 1
@@ -238,6 +245,10 @@ def simulate(
                 tr_f[ntr, TF_FEES] = entry_fee + xfee
                 tr_f[ntr, TF_PNL] = pnl
                 tr_f[ntr, TF_COMMITTED] = committed
+            buf[0] = xp
+            fp = _mix(
+                _mix(_mix(_mix(fp, np.uint64(entry_k)), np.uint64(k)), np.uint64(reason)), bits[0]
+            )
             ntr += 1
             if pnl > 0.0:
                 wins += 1
@@ -269,6 +280,10 @@ def simulate(
                 tr_f[ntr, TF_FEES] = entry_fee + xfee
                 tr_f[ntr, TF_PNL] = cash - committed
                 tr_f[ntr, TF_COMMITTED] = committed
+            buf[0] = xp
+            fp = _mix(
+                _mix(_mix(_mix(fp, np.uint64(entry_k)), np.uint64(k)), np.uint64(R_RUIN)), bits[0]
+            )
             ntr += 1
             n_exit[R_RUIN] += 1
             shares = 0.0
@@ -276,7 +291,7 @@ def simulate(
             cash = 0.0
             ruined = True
             pending = 0
-        # ---- close of the bar: equity and streamed statistics
+        # ---- close of the bar: equity and streamed statistics (a flat bar changes nothing)
         if side > 0:
             eq = cash + shares * ck
             in_mkt += 1
@@ -285,20 +300,17 @@ def simulate(
             in_mkt += 1
         else:
             eq = cash
-        r = eq / prev_eq - 1.0 if prev_eq > 0.0 else 0.0
-        dlt = r - mean
-        mean += dlt / (k + 1)
-        m2 += dlt * (r - mean)
-        if r < 0.0:
-            down2 += r * r
-        prev_eq = eq
-        if eq > peak:
-            peak = eq
-        dd = eq / peak - 1.0
-        if dd < mdd:
-            mdd = dd
-        buf[0] = eq
-        fp = (fp ^ bits[0]) * _FNV_PRIME
+        if eq != prev_eq:
+            r = eq / prev_eq - 1.0 if prev_eq > 0.0 else 0.0
+            s1 += r
+            s2 += r * r
+            rn = min(r, 0.0)  # branch-free: the sign of a return is a coin flip
+            down2 += rn * rn
+            prev_eq = eq
+            if eq > peak:
+                peak = eq
+            elif eq < peak * (1.0 + mdd):  # a new low relative to the peak: divide only then
+                mdd = min(mdd, eq / peak - 1.0)
         if record:
             eq_out[k] = eq
             side_out[k] = side
@@ -316,8 +328,12 @@ def simulate(
         tr_f[ntr, TF_FEES] = entry_fee
         tr_f[ntr, TF_PNL] = prev_eq - committed
         tr_f[ntr, TF_COMMITTED] = committed
+    if open_end:
+        fp = _mix(_mix(fp, np.uint64(entry_k)), np.uint64(R_OPEN))
     final = prev_eq
-    sd = np.sqrt(m2 / (n - 1)) if n > 1 else np.nan
+    mean = s1 / n
+    var = (s2 - s1 * mean) / (n - 1) if n > 1 else np.nan
+    sd = np.sqrt(var) if var > 0.0 else (0.0 if n > 1 else np.nan)
     stats[0] = final
     stats[1] = final / init_cash - 1.0
     stats[2] = (final / init_cash) ** (ppy / n) - 1.0 if final > 0.0 else -1.0
@@ -338,7 +354,7 @@ def simulate(
     return ntr + (1 if open_end else 0), fp
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def sweep_chunk(
     o, h, lo, c, sigs, sl_rows, tp_rows, trail_rows, re_rows,
     cfg_sig, cfg_sl_row, cfg_sl_mult, cfg_sl_dist, cfg_tp_row, cfg_tp_mult, cfg_trail, cfg_re,

@@ -24,8 +24,8 @@ in ``tests/test_backtest_reference.py``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np

@@ -108,21 +108,23 @@ def _check_bars(bars: pd.DataFrame) -> pd.DataFrame:
     if bars.index.has_duplicates:
         raise DataError("bars has duplicate dates; drop them with bars[~bars.index.duplicated()].")
     b = bars[list(_FIELDS)].astype(float)
-    if b.isna().to_numpy().any():
-        first = b.index[b.isna().any(axis=1)][0]
+    v = b.to_numpy()
+    bad = np.isnan(v).any(axis=1)
+    if bad.any():
         raise DataError(
-            f"bars has missing prices (first at {first.date()}); the engine cannot fill on a "
-            "bar without prices. Trim with riskkit.backtest.bars_for or bars.dropna()."
+            f"bars has missing prices (first at {b.index[bad.argmax()].date()}); the engine "
+            "cannot fill on a bar without prices. Trim with riskkit.backtest.bars_for or "
+            "bars.dropna()."
         )
-    if (b.to_numpy() <= 0).any():
+    if (v <= 0).any():
         raise DataError("bars has zero or negative prices; only positive prices are allowed.")
-    hi_bad = b["high"] < b[["open", "close"]].max(axis=1) * (1 - 1e-9)
-    lo_bad = b["low"] > b[["open", "close"]].min(axis=1) * (1 + 1e-9)
-    if (hi_bad | lo_bad).any():
-        d = b.index[hi_bad | lo_bad][0]
+    oc_hi = np.maximum(v[:, 0], v[:, 3])
+    oc_lo = np.minimum(v[:, 0], v[:, 3])
+    wrong = (v[:, 1] < oc_hi * (1 - 1e-9)) | (v[:, 2] > oc_lo * (1 + 1e-9))
+    if wrong.any():
         raise DataError(
-            f"bars has an inconsistent bar on {d.date()}: high below open/close or low above "
-            "open/close. Fix the data source."
+            f"bars has an inconsistent bar on {b.index[wrong.argmax()].date()}: high below "
+            "open/close or low above open/close. Fix the data source."
         )
     return b
 

@@ -165,3 +165,129 @@ class BacktestResult:
         ax.set_title(f"{metric} {title}".strip())
         fig.tight_layout()
         return fig
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Statistics of every configuration of a grid-native sweep (no equity kept).
+
+    Attributes
+    ----------
+    stats
+        One row per configuration (integer label ``config``), the kernel's streamed
+        statistics: ``final_equity``, ``total_return``, ``cagr``, ``sharpe``, ``sortino``,
+        ``volatility``, ``max_drawdown``, ``trades``, ``win_rate``, ``exposure``, exit
+        counts by reason, ``gap_fills``, ``ambiguous_bars``, ``ruined``, ``open_at_end``
+        (decimals; each ticker annualised on its own calendar, see
+        ``settings["periods_per_year"]``).
+    params
+        The configuration on the same index: ``ticker``, ``signals`` (the base signal
+        set), the grid's axes, and ``grid`` (which sub-grid of a union it came from).
+    settings
+        Costs, ambiguity rule, fill contract, periods per year by ticker, data ranges.
+    extras
+        Filled on request by :meth:`deflated_sharpe` (the best configuration's deflated
+        Sharpe with raw and distinct trial counts, pooled and per ticker).
+    fingerprint
+        A 64-bit hash of each configuration's daily equity curve: equal fingerprints (on
+        one ticker) mean the same curve, so the same strategy in effect.
+    """
+
+    stats: pd.DataFrame
+    params: pd.DataFrame
+    settings: dict[str, Any]
+    extras: dict[str, Any]
+    fingerprint: np.ndarray = field(repr=False)
+    spec: Any = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Parameters joined with statistics, one row per configuration (decimals)."""
+        return self.params.drop(columns="grid").join(self.stats)
+
+    def distinct(self) -> pd.Series:
+        """True for the first configuration of each distinct equity curve (per ticker)."""
+        key = pd.DataFrame({"t": self.params["ticker"].astype(str), "f": self.fingerprint})
+        return pd.Series(~key.duplicated().to_numpy(), index=self.stats.index, name="distinct")
+
+    def best(self, k: int = 10, *, by: str = "sharpe", ascending: bool = False) -> pd.DataFrame:
+        """The ``k`` best configurations by ``by`` (NaN last), parameters and statistics."""
+        if by not in self.stats.columns:
+            raise DataError(f"by={by!r} unknown; use one of {list(self.stats.columns)}.")
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise DataError(f"k={k!r} must be a positive integer.")
+        order = self.stats[by].sort_values(ascending=ascending, na_position="last", kind="stable")
+        return self.to_frame().loc[order.index[:k]]
+
+    def label(self, config: int) -> str:
+        """A readable name of configuration ``config``: ticker|axis=value|..."""
+        row = self.params.loc[config]
+        parts = [str(row["ticker"]), f"signals={row['signals']}"]
+        parts += [
+            f"{c}={row[c]}" for c in self.params.columns if c not in ("ticker", "signals", "grid")
+        ]
+        return "|".join(parts)
+
+    def detail(self, config: int) -> BacktestResult:
+        """Full :class:`BacktestResult` (equity, trades) of one configuration.
+
+        Re-runs the same kernel in record mode on that configuration's ``Signals``: its
+        statistics equal this sweep's row exactly.
+        """
+        from riskkit.backtest.engine import run_backtest
+
+        if config not in self.params.index:
+            raise DataError(
+                f"config {config!r} is not in this sweep; labels are 0..{len(self.params) - 1}."
+            )
+        row = self.params.loc[config]
+        t = str(row["ticker"])
+        sig = self.spec.signals_for(row)
+        c = self.spec.costs
+        return run_backtest(
+            self.spec.bars[t], {self.label(config): sig}, fees=c["fees"], slippage=c["slippage"],
+            ambiguity=c["ambiguity"], init_cash=c["init_cash"],
+            periods_per_year=self.settings["periods_per_year"][t], ticker=t,
+        )  # fmt: skip
+
+    def deflated_sharpe(self, *, by_ticker: bool = False) -> dict[str, Any]:
+        """Deflated Sharpe of the best configuration, distinct trials only (cached in extras).
+
+        See :func:`riskkit.backtest.sweep.deflated_sharpe_of_trials`: identical equity
+        curves (equal :attr:`fingerprint`) count as one trial, and all Sharpe ratios are
+        put on the best configuration's calendar before pooling.
+        """
+        from riskkit.backtest.sweep import grid_deflated_sharpe
+
+        key = "dsr_by_ticker" if by_ticker else "deflated_sharpe"
+        if key not in self.extras:
+            self.extras.update(grid_deflated_sharpe(self, by_ticker=by_ticker))
+        if by_ticker:
+            return {"dsr_by_ticker": self.extras["dsr_by_ticker"]}
+        keys = ("best_config", "best_sharpe", "n_trials_raw", "n_trials", "sharpe_variance",
+                "deflated_sharpe", "calendar_periods_per_year")  # fmt: skip
+        return {k: self.extras[k] for k in keys}
+
+    def summary(self, *, top: int = 10, by: str = "sharpe") -> str:
+        """Text summary: size, costs, trials and deflated Sharpe, then the best rows."""
+        st, ex = self.settings, self.deflated_sharpe()
+        ppy = ", ".join(f"{t} {v:g}" for t, v in st["periods_per_year"].items())
+        lines = [
+            f"Sweep: {len(self.stats):,} configurations over {self.params['ticker'].nunique()} "
+            f"ticker(s), {st['first']} .. {st['last']}",
+            f"Fill contract: {st['fill_contract']}",
+            f"Costs: fees {st['fees']}, slippage {st['slippage']} per fill; periods/year: {ppy}",
+        ]
+        if "n_trials" in ex:
+            lines.append(
+                f"Trials: {ex['n_trials_raw']:,} with a Sharpe, {ex['n_trials']:,} distinct "
+                f"equity curves; deflated Sharpe of the best: {ex['deflated_sharpe']:.3f}"
+            )
+        tab = self.best(top, by=by)
+        lines.append(tab.to_string(float_format=lambda x: f"{x:.4f}"))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + self.summary().replace("<", "&lt;") + "</pre>"
