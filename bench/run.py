@@ -3,9 +3,11 @@
 Usage::
 
     python bench/run.py [--quick] [--out bench/results] [--only 2 5]
+    python bench/run.py sweep [--quick]      # only the 4,000-config backtest sweep
 
-Writes ``<out>/RESULTS.md`` (one table per case plus the machine) and
-``<out>/results.json``. Method: see ``bench/_harness.py`` and ``bench/README.md``.
+Cases 1-5 write ``<out>/RESULTS.md`` (one table per case plus the machine) and
+``<out>/results.json``; the sweep writes ``<out>/SWEEP.md`` and ``<out>/sweep.json``.
+Method: see ``bench/_harness.py``, ``bench/case_sweep.py`` and ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import case_backtest  # noqa: E402
 import case_events  # noqa: E402
 import case_loading  # noqa: E402
 import case_risk  # noqa: E402
+import case_sweep  # noqa: E402
 import case_var_methods  # noqa: E402
 from _harness import (  # noqa: E402
     CaseResult,
@@ -56,10 +59,36 @@ def _splice_readme(text: str) -> None:
     readme.write_text(f"{head}{start}\n{text.strip()}\n{end}{tail}", encoding="utf-8")
 
 
+def _run_sweep(settings: Settings, machine: dict, out: Path) -> None:
+    """The backtest sweep (bench/case_sweep.py): its own page, SWEEP.md and sweep.json."""
+    machine = {**machine, "versions": {**machine["versions"], **case_sweep.peer_versions()}}
+    print(f"case sweep: {case_sweep.__doc__.splitlines()[0] if case_sweep.__doc__ else ''}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = case_sweep.run(settings)
+    machine["load_avg_1_5_15min_at_end"] = load_average()
+    mode = (
+        f"{'--quick' if settings.quick else 'full'} run; total wall time {rep.wall_s:.0f} s "
+        "(children included)"
+    )
+    (out / "SWEEP.md").write_text(
+        case_sweep.markdown(rep, machine_markdown(machine), mode), encoding="utf-8"
+    )
+    payload = {"machine": machine, "mode": mode, "sweep": rep.to_json()}
+    (out / "sweep.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    print(f"wrote {out / 'SWEEP.md'} and sweep.json in {rep.wall_s:.0f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument(
         "--quick", action="store_true", help="5 repeats of ~20 ms instead of 15 of ~40 ms"
+    )
+    ap.add_argument(
+        "select",
+        nargs="*",
+        metavar="CASE",
+        help="cases to run: 1-5 and/or 'sweep' (default: 1-5; the sweep takes ~5 min alone)",
     )
     ap.add_argument("--out", type=Path, default=HERE / "results", help="output folder")
     ap.add_argument("--only", nargs="*", choices=sorted(CASES), help="run only these cases")
@@ -69,23 +98,32 @@ def main(argv: list[str] | None = None) -> int:
         help="also copy the results into bench/README.md (between the results markers)",
     )
     args = ap.parse_args(argv)
+    bad = [c for c in args.select if c not in CASES and c != "sweep"]
+    if bad:
+        ap.error(f"unknown case(s) {bad}; choose from {sorted(CASES)} or 'sweep'")
+    keys = [k for k in CASES if k in args.select or (args.only and k in args.only)]
+    if not args.select and not args.only:
+        keys = list(CASES)
     settings = Settings(quick=args.quick)
     machine = machine_info()
     print("riskkit benchmarks", "(quick)" if args.quick else "", machine["date_utc"])
+    args.out.mkdir(parents=True, exist_ok=True)
+    if "sweep" in args.select:
+        _run_sweep(settings, machine, args.out)
+    if not keys:
+        return 0
     t0 = time.perf_counter()
     results: list[CaseResult] = []
     # Library chatter (quantstats/vectorbt deprecation notices, riskkit's skipped-event
     # warnings) would drown the progress lines; it does not change any timing.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for key, mod in CASES.items():
-            if args.only and key not in args.only:
-                continue
+        for key in keys:
+            mod = CASES[key]
             print(f"case {key}: {mod.__doc__.splitlines()[0] if mod.__doc__ else mod.__name__}")
             results.extend(mod.run(settings))
     total = time.perf_counter() - t0
     machine["load_avg_1_5_15min_at_end"] = load_average()
-    args.out.mkdir(parents=True, exist_ok=True)
     mode = (
         f"{'--quick' if args.quick else 'full'} run: up to {settings.repeats} repeats of "
         f"~{settings.target_s * 1e3:.0f} ms (at least 3, at most ~{settings.budget_s:.0f} s "
