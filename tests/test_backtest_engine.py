@@ -251,3 +251,33 @@ def test_slice_signals_carry_in():
         entries=pd.Series(False, index=idx), short_entries=pd.Series(idx == idx[1], index=idx)
     )
     assert slice_signals(short, idx[5:], carry_in=True).short_entries.iloc[0]
+
+
+def test_walk_forward_chained_buy_and_hold_equals_a_plain_one_regression():
+    """Bug: each fold's position was valued at the close without exit costs and re-entered
+    at the next fold's second open. Now the position is carried: buy and hold chosen in
+    every fold is one trade, equal to a plain buy and hold of the same span (SYNTHETIC)."""
+    b = _bars(5, n=90)
+    hold = Signals(entries=_first(b.index))
+    wf = walk_forward(b, {"hold": hold, "hold_too": hold}, train=30, test=20, fees=0.002)
+    span = b.index[30:90]
+    plain = run_backtest(b.loc[span], Signals(entries=_first(span)), fees=0.002)
+    np.testing.assert_array_equal(wf.equity.iloc[:, 0].to_numpy(), plain.equity.iloc[:, 0])
+    assert len(wf.trades) == 1 and wf.trades["exit_reason"].iloc[0] == "open"
+    assert wf.stats["final_equity"].iloc[0] == plain.stats["final_equity"].iloc[0]
+
+
+def test_walk_forward_one_rule_runs_as_one_uninterrupted_backtest():
+    """A rule chosen in every fold (the only candidate) gives exactly the backtest of the
+    out-of-sample span with the rule's state carried in (SYNTHETIC bars, stops and target)."""
+    from riskkit.backtest.signals import slice_signals
+
+    b = _bars(9, n=120)
+    up = b["close"] > b["close"].rolling(5).mean()
+    trend = Signals(entries=up & ~up.shift(1, fill_value=False), exits=~up, sl_stop=0.03,
+                    tp_stop=0.08, sl_trail=True)  # fmt: skip
+    wf = walk_forward(b, {"trend": trend}, train=40, test=20)
+    span = b.index[40:120]
+    plain = run_backtest(b.loc[span], slice_signals(trend, span, carry_in=True))
+    np.testing.assert_allclose(wf.equity.iloc[:, 0].to_numpy(), plain.equity.iloc[:, 0], rtol=1e-12)
+    assert len(wf.trades) == len(plain.trades) > 3

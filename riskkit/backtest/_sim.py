@@ -8,8 +8,9 @@ close and the trade list. :func:`sweep_chunk` runs many configurations in parall
 (``cache=True``): a second process compiles nothing.
 
 Inputs are *rows* shared by many configurations: four signal rows (uint8, the decision
-at bar ``k``), a stop row and a target row (the value at the decision bar, times a
-per-configuration multiplier; NaN = none), a trailing row (uint8, read at the entry
+at bar ``k``), a fractional stop row, a price-distance stop row and a target row (the
+value at the decision bar, times a per-configuration multiplier; NaN = none; a distance,
+where given, wins and becomes a fraction of the entry open), a trailing row (uint8, read at the entry
 decision bar) and a re-entry row (int64, read at the stop-exit bar: ``-1`` wait for the
 entry signal, ``0`` re-enter when the close recovers beyond the exit quote, ``N >= 1``
 re-enter at the open ``N`` sessions after the exit bar). The plain-Python reference loop
@@ -91,7 +92,7 @@ def _mix(fp, x):
 def simulate(
     o, h, lo, c,
     ent, ex, sent, sex,
-    sl_row, sl_mult, sl_is_dist, tp_row, tp_mult, trail_row, re_row,
+    slf_row, slf_mult, sld_row, sld_mult, tp_row, tp_mult, trail_row, re_row,
     fees, slip, rule, init_cash, ppy,
     record, stats, eq_out, side_out, tr_i, tr_f,
 ):  # fmt: skip
@@ -99,7 +100,7 @@ def simulate(
 
     ``tr_i``/``tr_f`` receive the trades (rows, ``TI_*``/``TF_*`` columns) and
     ``eq_out``/``side_out`` the close-of-bar equity and side when ``record`` is True.
-    The fingerprint is an FNV-1a hash of the trade list (entry bar, exit bar, exit reason,
+    The fingerprint is an FNV-1a hash of the trade list (entry bar, exit bar, side,
     the bit pattern of the exit fill): on the same bars and costs the trade list fixes the
     equity curve, so two configurations with one fingerprint are one strategy in effect.
     """
@@ -198,8 +199,8 @@ def simulate(
                     cash += shares * entry_px - entry_fee
                 init_px = ok_
                 ref = ok_
-                sv = sl_row[d] * sl_mult
-                s = sv / ok_ if sl_is_dist else sv
+                sd = sld_row[d] * sld_mult  # a price distance (e.g. k x ATR) wins if given
+                s = sd / ok_ if not np.isnan(sd) else slf_row[d] * slf_mult
                 t = tp_row[d] * tp_mult
                 trail = trail_row[d] != 0
                 entry_k = k
@@ -247,7 +248,7 @@ def simulate(
                 tr_f[ntr, TF_COMMITTED] = committed
             buf[0] = xp
             fp = _mix(
-                _mix(_mix(_mix(fp, np.uint64(entry_k)), np.uint64(k)), np.uint64(reason)), bits[0]
+                _mix(_mix(_mix(fp, np.uint64(entry_k)), np.uint64(k)), np.uint64(side + 1)), bits[0]
             )
             ntr += 1
             if pnl > 0.0:
@@ -282,7 +283,7 @@ def simulate(
                 tr_f[ntr, TF_COMMITTED] = committed
             buf[0] = xp
             fp = _mix(
-                _mix(_mix(_mix(fp, np.uint64(entry_k)), np.uint64(k)), np.uint64(R_RUIN)), bits[0]
+                _mix(_mix(_mix(fp, np.uint64(entry_k)), np.uint64(k)), np.uint64(side + 1)), bits[0]
             )
             ntr += 1
             n_exit[R_RUIN] += 1
@@ -329,7 +330,7 @@ def simulate(
         tr_f[ntr, TF_PNL] = prev_eq - committed
         tr_f[ntr, TF_COMMITTED] = committed
     if open_end:
-        fp = _mix(_mix(fp, np.uint64(entry_k)), np.uint64(R_OPEN))
+        fp = _mix(_mix(fp, np.uint64(entry_k)), np.uint64(side + 1))
     final = prev_eq
     mean = s1 / n
     var = (s2 - s1 * mean) / (n - 1) if n > 1 else np.nan
@@ -357,14 +358,16 @@ def simulate(
 @njit(cache=True, parallel=True, error_model="numpy")
 def sweep_chunk(
     o, h, lo, c, sigs, sl_rows, tp_rows, trail_rows, re_rows,
-    cfg_sig, cfg_sl_row, cfg_sl_mult, cfg_sl_dist, cfg_tp_row, cfg_tp_mult, cfg_trail, cfg_re,
+    cfg_sig, cfg_slf_row, cfg_slf_mult, cfg_sld_row, cfg_sld_mult, cfg_tp_row, cfg_tp_mult,
+    cfg_trail, cfg_re,
     fees, slip, rule, init_cash, ppy, stats_out, fp_out,
 ):  # fmt: skip
     """Statistics of configurations ``j = 0..m-1`` in parallel (no equity kept).
 
     ``sigs`` is (K, 4, n) uint8 (entries, exits, short entries, short exits per signal
-    set); configuration ``j`` uses signal set ``cfg_sig[j]``, stop row ``cfg_sl_row[j]``
-    times ``cfg_sl_mult[j]`` (a price distance when ``cfg_sl_dist[j]``), target row
+    set); configuration ``j`` uses signal set ``cfg_sig[j]``, fractional stop row
+    ``cfg_slf_row[j]`` times ``cfg_slf_mult[j]``, price-distance stop row ``cfg_sld_row[j]``
+    times ``cfg_sld_mult[j]`` (used where not NaN), target row
     ``cfg_tp_row[j]`` times ``cfg_tp_mult[j]``, trailing row ``cfg_trail[j]`` and
     re-entry row ``cfg_re[j]``.
     """
@@ -377,7 +380,7 @@ def sweep_chunk(
         tf = np.empty((1, 6), dtype=np.float64)
         _, fp = simulate(
             o, h, lo, c, sigs[g, 0], sigs[g, 1], sigs[g, 2], sigs[g, 3],
-            sl_rows[cfg_sl_row[j]], cfg_sl_mult[j], cfg_sl_dist[j],
+            sl_rows[cfg_slf_row[j]], cfg_slf_mult[j], sl_rows[cfg_sld_row[j]], cfg_sld_mult[j],
             tp_rows[cfg_tp_row[j]], cfg_tp_mult[j], trail_rows[cfg_trail[j]], re_rows[cfg_re[j]],
             fees, slip, rule, init_cash, ppy,
             False, stats_out[j], dummy_f, dummy_s, ti, tf,

@@ -153,6 +153,7 @@ def simulate_record(
     a: SignalArrays,
     *,
     sl_mult: float = 1.0,
+    sld_mult: float = 1.0,
     tp_mult: float = 1.0,
     fees: float,
     slip: float,
@@ -169,7 +170,7 @@ def simulate_record(
     ti = np.empty((n + 1, 5), dtype=np.int64)
     tf = np.empty((n + 1, 6))
     ntr, _ = S.simulate(
-        o, h, lo, c, a.ent, a.ex, a.sent, a.sex, a.sl, sl_mult, a.sl_is_dist, a.tp, tp_mult,
+        o, h, lo, c, a.ent, a.ex, a.sent, a.sex, a.sl, sl_mult, a.sld, sld_mult, a.tp, tp_mult,
         a.trail, a.reentry, fees, slip, rule, init_cash, ppy, True, stats, eq, side, ti, tf,
     )  # fmt: skip
     return stats, eq, side, ti[:ntr], tf[:ntr]

@@ -136,7 +136,7 @@ class _Rows:
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self.sl: list[np.ndarray] = [np.ones(n)]
+        self.sl: list[np.ndarray] = [np.ones(n), np.full(n, np.nan)]  # rows 0 ones, 1 none
         self.tp: list[np.ndarray] = [np.ones(n)]
         self.trail: list[np.ndarray] = [np.zeros(n, np.uint8), np.ones(n, np.uint8)]
         self.re: dict[int, int] = {}
@@ -227,7 +227,7 @@ def run_grid(
             base_sl, base_tp, base_tr, base_re = [], [], [], []
             for k, a in enumerate(arrs):
                 sigs[k] = (a.ent, a.ex, a.sent, a.sex)
-                base_sl.append((rows.add(rows.sl, a.sl), bool(a.sl_is_dist)))
+                base_sl.append((rows.add(rows.sl, a.sl), rows.add(rows.sl, a.sld)))
                 base_tp.append(rows.add(rows.tp, a.tp))
                 base_tr.append(rows.add(rows.trail, a.trail))
                 base_re.append(rows.re_row(int(a.reentry[0])))
@@ -299,7 +299,7 @@ def _config_arrays(
     vals: dict[str, np.ndarray],
     sig_id: np.ndarray,
     rows: _Rows,
-    base_sl: list[tuple[int, bool]],
+    base_sl: list[tuple[int, int]],
     base_tp: list[int],
     base_tr: list[int],
     base_re: list[int],
@@ -307,18 +307,17 @@ def _config_arrays(
 ) -> tuple[np.ndarray, ...]:
     """Per-configuration kernel arrays for one sub-grid of one ticker."""
     m = sig_id.shape[0]
+    nan_row = np.ones(m, np.int64)
     if "sl_stop" in g:
-        sl_row = np.zeros(m, np.int64)
-        sl_mult = vals["sl_stop"].astype(np.float64)
-        sl_dist = np.zeros(m, np.bool_)
+        slf_row, slf_mult = np.zeros(m, np.int64), vals["sl_stop"].astype(np.float64)
+        sld_row, sld_mult = nan_row, np.ones(m)
     elif "sl_atr" in g:
-        sl_row = np.full(m, atr_row, np.int64)
-        sl_mult = vals["sl_atr"].astype(np.float64)
-        sl_dist = np.ones(m, np.bool_)
+        slf_row, slf_mult = nan_row, np.ones(m)
+        sld_row, sld_mult = np.full(m, atr_row, np.int64), vals["sl_atr"].astype(np.float64)
     else:
-        sl_row = np.array([base_sl[k][0] for k in range(len(base_sl))], np.int64)[sig_id]
-        sl_mult = np.ones(m)
-        sl_dist = np.array([base_sl[k][1] for k in range(len(base_sl))], np.bool_)[sig_id]
+        slf_row = np.array([f for f, _ in base_sl], np.int64)[sig_id]
+        sld_row = np.array([d for _, d in base_sl], np.int64)[sig_id]
+        slf_mult, sld_mult = np.ones(m), np.ones(m)
     if "tp_stop" in g:
         tp_row = np.zeros(m, np.int64)
         tp_mult = vals["tp_stop"].astype(np.float64)
@@ -342,4 +341,4 @@ def _config_arrays(
         re = np.array([rows.re_row(int(u)) for u in uniq], np.int64)[inv]
     else:
         re = np.array(base_re, np.int64)[sig_id]
-    return (sig_id, sl_row, sl_mult, sl_dist, tp_row, tp_mult, trail, re)
+    return (sig_id, slf_row, slf_mult, sld_row, sld_mult, tp_row, tp_mult, trail, re)

@@ -202,7 +202,7 @@ class SweepResult:
 
     def to_frame(self) -> pd.DataFrame:
         """Parameters joined with statistics, one row per configuration (decimals)."""
-        return self.params.drop(columns="grid").join(self.stats)
+        return self.params.join(self.stats)
 
     def distinct(self) -> pd.Series:
         """True for the first configuration of each distinct equity curve (per ticker)."""

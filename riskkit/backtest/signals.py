@@ -68,12 +68,12 @@ def _check_levels(v: np.ndarray, name: str) -> None:
 class SignalArrays:
     """The engine's view of a :class:`Signals`: plain numpy rows on the bar dates.
 
-    ``ent, ex, sent, sex`` are uint8 decisions; ``sl`` is the stop value at each decision
-    bar (a fraction, or a price distance when ``sl_is_dist``), ``tp`` the target fraction,
+    ``ent, ex, sent, sex`` are uint8 decisions; ``sl`` is the fractional stop at each
+    decision bar, ``sld`` the price-distance stop (NaN where none), ``tp`` the target fraction,
     ``trail`` uint8, ``reentry`` the int64 re-entry code (-1 wait, 0 recover, N bars).
     """
 
-    __slots__ = ("ent", "ex", "reentry", "sent", "sex", "sl", "sl_is_dist", "tp", "trail")
+    __slots__ = ("ent", "ex", "reentry", "sent", "sex", "sl", "sld", "tp", "trail")
 
     def __init__(self, **kw: Any) -> None:
         for k, v in kw.items():
@@ -183,7 +183,6 @@ class Signals:
                 return _as_float(x, idx, name).to_numpy(np.float64)
             return np.full(n, float(x))
 
-        is_dist = self.sl_distance is not None
         trail = (
             _as_bool(self.sl_trail, idx, "sl_trail").to_numpy(np.uint8)
             if isinstance(self.sl_trail, pd.Series)
@@ -194,11 +193,8 @@ class Signals:
             ex=flag(self.exits, "exits"),
             sent=flag(self.short_entries, "short_entries"),
             sex=flag(self.short_exits, "short_exits"),
-            sl=level(
-                self.sl_distance if is_dist else self.sl_stop,
-                "sl_distance" if is_dist else "sl_stop",
-            ),
-            sl_is_dist=is_dist,
+            sl=level(self.sl_stop, "sl_stop"),
+            sld=level(self.sl_distance, "sl_distance"),
             tp=level(self.tp_stop, "tp_stop"),
             trail=trail,
             reentry=np.full(n, self.reentry_code, dtype=np.int64),

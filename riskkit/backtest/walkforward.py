@@ -1,4 +1,11 @@
-"""Walk-forward evaluation: parameters chosen on each train window, judged on the next test window."""
+"""Walk-forward evaluation: parameters chosen on each train window, judged on the next test window.
+
+The out-of-sample run is *one* simulation over the chained test windows: at a fold boundary
+the position is carried (no exit at the close, no re-entry a bar later, no costs charged
+that a real account would not pay); the newly chosen rule manages it from its first bar.
+A walk-forward whose every fold picks buy and hold therefore equals a plain buy and hold
+over the same span. The train windows are run by the grid kernel on array slices.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,60 @@ import numpy as np
 import pandas as pd
 
 from riskkit._errors import DataError
-from riskkit.backtest._metrics import equity_returns, equity_stats
-from riskkit.backtest.engine import Ambiguity, run_backtest
+from riskkit.backtest import _sim as S
+from riskkit.backtest._metrics import equity_returns
+from riskkit.backtest.engine import (
+    ENGINE,
+    FILL_CONTRACT,
+    Ambiguity,
+    _check_bars,
+    check_costs,
+    ohlc_arrays,
+    simulate_record,
+    trade_table,
+)
 from riskkit.backtest.results import BacktestResult
-from riskkit.backtest.signals import Signals, slice_signals
+from riskkit.backtest.signals import SignalArrays, Signals
 
 __all__ = ["walk_forward"]
+
+
+def _last_true(x: np.ndarray) -> np.ndarray:
+    """Index of the last True at or before each bar (-1 before the first)."""
+    return np.maximum.accumulate(np.where(x != 0, np.arange(x.size), -1))
+
+
+class _Carry:
+    """Each candidate's state before a bar: "on" (its last entry not undone by an exit)."""
+
+    def __init__(self, a: SignalArrays) -> None:
+        self.le, self.lx = _last_true(a.ent), _last_true(a.ex)
+        self.lse, self.lsx = _last_true(a.sent), _last_true(a.sex)
+
+    def at(self, start: int) -> tuple[int, int]:
+        """(long flag, short flag) to set on bar ``start``: +1 enter, -1 exit, 0 nothing."""
+        if start == 0:
+            return 0, 0
+        k = start - 1
+        le, lx, lse, lsx = self.le[k], self.lx[k], self.lse[k], self.lsx[k]
+        if le >= 0 and lx < le:
+            return 1, 0
+        if lse >= 0 and lsx < lse:
+            return 0, 1
+        return (-1 if lx >= 0 else 0), (-1 if lsx >= 0 else 0)
+
+
+def _apply_carry(sig: np.ndarray, flags: tuple[int, int], at: int) -> None:
+    """Set the carry decisions of one candidate on bar ``at`` of a (4, n) signal block."""
+    long_, short_ = flags
+    if long_ == 1:
+        sig[0, at] = 1
+    elif long_ == -1:
+        sig[1, at] = 1
+    if short_ == 1:
+        sig[2, at] = 1
+    elif short_ == -1:
+        sig[3, at] = 1
 
 
 def walk_forward(
@@ -42,24 +97,32 @@ def walk_forward(
     train, test
         Window lengths in bars.
     step
-        Bars between fold starts (default ``test``: back-to-back test windows).
+        Bars between fold starts (default ``test``: back-to-back test windows); at most
+        ``test`` (a larger step would leave bars out of the out-of-sample run).
     metric
         Statistic maximised on each train window (a column of ``BacktestResult.stats``).
 
     Returns
     -------
     BacktestResult
-        One configuration ``"walk_forward"``: the out-of-sample equity chained across the
-        test windows (each starts flat, with the previous window's ending equity), its
-        stats and trades; ``extras["folds"]`` lists each fold's dates, the chosen
-        configuration, its train metric and its test return.
+        One configuration ``"walk_forward"``: one simulation over the out-of-sample span
+        (each test window's bars run under the rule chosen for it), its stats and trades;
+        ``extras["folds"]`` lists each fold's dates, the chosen configuration, its train
+        metric and its test-window return.
 
     Notes
     -----
     Fold ``k`` trains on bars ``[s, s+train)`` and tests on ``[s+train, s+train+test)``
-    with ``s = k*step``; the choice uses only train-window stats. Each window starts
-    flat; a rule that is "on" when a window starts enters at the window's second open
-    (:func:`riskkit.backtest.signals.slice_signals` with ``carry_in=True``).
+    with ``s = k*step``; the choice uses only train-window stats (ties: the first label).
+    Each train window starts flat; a rule that is "on" when a window starts (its last
+    entry decision not yet undone by an exit decision) gets an entry decision on the
+    window's first bar. Out of sample the account is never reset: where the chosen rule
+    changes (and at the first test bar) the new rule gets the same entry decision if it
+    is on, an exit decision if it is off after an exit, and otherwise manages what it
+    inherits; a carried position keeps the stop and target set at its entry. Where a
+    fold keeps the previous fold's rule nothing happens at the boundary, so a rule chosen
+    in every fold runs exactly as one uninterrupted backtest of the out-of-sample span. When folds overlap (``step < test``) the later
+    fold's rule takes over from its start.
 
     Examples
     --------
@@ -72,63 +135,112 @@ def walk_forward(
     >>> len(wf.extras["folds"])
     3
     """
+    from riskkit.risk._annualization import infer_periods_per_year
+
     if not signals:
         raise DataError("signals is empty; pass at least one candidate configuration.")
     step = test if step is None else step
     for nm, v in (("train", train), ("test", test), ("step", step)):
-        if not isinstance(v, int) or v < 2:
+        if not isinstance(v, int) or isinstance(v, bool) or v < 2:
             raise DataError(f"{nm}={v!r} must be an integer >= 2 (bars).")
-    n = len(bars)
+    if step > test:
+        raise DataError(
+            f"step={step} > test={test} would leave bars between test windows unevaluated; "
+            "use step <= test."
+        )
+    if metric not in S.STAT_NAMES:
+        raise DataError(f"metric {metric!r} unknown; use one of {list(S.STAT_NAMES)}.")
+    fees, slip, rule, init_cash = check_costs(fees, slippage, ambiguity, init_cash)
+    b = _check_bars(bars)
+    n = len(b)
     if train + test > n:
         raise DataError(f"train + test = {train + test} bars exceeds the {n} bars available.")
-    kw = dict(fees=fees, slippage=slippage, ambiguity=ambiguity, ticker=ticker)
-    folds, pieces, trades = [], [], []
-    equity_now = init_cash
-    for s in range(0, n - train - test + 1, step):
-        tr_idx = pd.DatetimeIndex(bars.index[s : s + train])
-        te_idx = pd.DatetimeIndex(bars.index[s + train : s + train + test])
-        tr = run_backtest(
-            bars.loc[tr_idx], {k: slice_signals(v, tr_idx, carry_in=True) for k, v in signals.items()},
-            init_cash=init_cash, **kw,  # type: ignore[arg-type]
+    labels = list(signals)
+    arrs = []
+    for lab in labels:
+        s = signals[lab]
+        if not isinstance(s, Signals) or not s.entries.index.equals(b.index):
+            raise DataError(f"signals[{lab!r}] must be a Signals on the bars' dates.")
+        arrs.append(s.arrays())
+    ppy = float(infer_periods_per_year(b.index).periods_per_year)
+    ohlc = ohlc_arrays(b)
+    kk = len(labels)
+    sigs = np.stack([np.stack([a.ent, a.ex, a.sent, a.sex]) for a in arrs])
+    rows = np.stack([a.sl for a in arrs] + [a.sld for a in arrs])
+    tps = np.stack([a.tp for a in arrs])
+    trails = np.stack([a.trail for a in arrs])
+    res_ = np.stack([a.reentry for a in arrs])
+    carry = [_Carry(a) for a in arrs]
+    ar = np.arange(kk, dtype=np.int64)
+    ones = np.ones(kk)
+    col = S.STAT_NAMES.index(metric)
+    folds, plan = [], []
+    for s0 in range(0, n - train - test + 1, step):
+        a0, a1 = s0, s0 + train
+        win = sigs[:, :, a0:a1].copy()
+        for j in range(kk):
+            _apply_carry(win[j], carry[j].at(a0), 0)
+        st = np.empty((kk, S.NSTAT))
+        fp = np.empty(kk, dtype=np.uint64)
+        S.sweep_chunk(
+            *(x[a0:a1] for x in ohlc), win, np.ascontiguousarray(rows[:, a0:a1]),
+            np.ascontiguousarray(tps[:, a0:a1]), np.ascontiguousarray(trails[:, a0:a1]),
+            np.ascontiguousarray(res_[:, a0:a1]), ar, ar, ones, ar + kk, ones, ar, ones, ar, ar,
+            fees, slip, rule, init_cash, ppy, st, fp,
         )  # fmt: skip
-        chosen = tr.best(metric)
-        te = run_backtest(
-            bars.loc[te_idx], {chosen: slice_signals(signals[chosen], te_idx, carry_in=True)},
-            init_cash=equity_now, **kw,  # type: ignore[arg-type]
-        )  # fmt: skip
-        eq = te.equity[chosen]
-        pieces.append(eq)
-        trades.append(te.trades)
+        score = st[:, col]
+        if np.isnan(score).all():
+            raise DataError(
+                f"every candidate has NaN {metric} on the train window starting "
+                f"{b.index[a0].date()}; no choice possible (use a longer train window)."
+            )
+        j = int(np.nanargmax(score))
+        plan.append((a1, min(a1 + test, n), j))
         folds.append({
-            "train_start": tr_idx[0], "train_end": tr_idx[-1], "test_start": te_idx[0],
-            "test_end": te_idx[-1], "chosen": chosen,
-            f"train_{metric}": float(tr.stats.loc[chosen, metric]),  # type: ignore[arg-type]
-            "test_return": float(eq.iloc[-1] / equity_now - 1.0),
+            "train_start": b.index[a0], "train_end": b.index[a1 - 1], "test_start": b.index[a1],
+            "test_end": b.index[min(a1 + test, n) - 1], "chosen": labels[j],
+            f"train_{metric}": float(score[j]),
         })  # fmt: skip
-        equity_now = float(eq.iloc[-1])
-    oos = pd.concat(pieces)
-    oos = oos[~oos.index.duplicated(keep="last")]
-    tr_all = pd.concat(trades, ignore_index=True)
-    closed = tr_all[tr_all["exit_reason"] != "open"]
-    ppy = float(tr.settings["periods_per_year"])
-    # Exposure from the folds' own runs is not kept; recompute from trade spans.
-    in_mkt = np.zeros(len(oos), dtype=bool)
-    for t in tr_all.itertuples():
-        in_mkt |= (oos.index >= t.entry_date) & (oos.index < t.exit_date)
-    stats = equity_stats(
-        oos, init_cash=init_cash, periods_per_year=ppy,
-        trade_pnl=closed["pnl"].to_numpy(dtype=float), exposure=float(in_mkt.mean()),
-        ambiguous_bars=int(closed["ambiguous"].sum()),
+    # ---- the out-of-sample run: one composite rule over the chained test windows
+    o0, o1 = plan[0][0], plan[-1][1]
+    m = o1 - o0
+    comp = np.zeros((4, m), dtype=np.uint8)
+    sl, sld, tp = np.empty(m), np.empty(m), np.empty(m)
+    trail, reentry = np.empty(m, dtype=np.uint8), np.empty(m, dtype=np.int64)
+    prev = -1
+    for t0, t1, j in plan:
+        a, z = t0 - o0, t1 - o0
+        comp[:, a:z] = sigs[j, :, t0:t1]
+        sl[a:z], sld[a:z], tp[a:z] = rows[j, t0:t1], rows[kk + j, t0:t1], tps[j, t0:t1]
+        trail[a:z], reentry[a:z] = trails[j, t0:t1], res_[j, t0:t1]
+        if j != prev:  # a switch of rule syncs the position to the new rule's state
+            _apply_carry(comp, carry[j].at(t0), a)
+        prev = j
+    oos = SignalArrays(ent=comp[0], ex=comp[1], sent=comp[2], sex=comp[3], sl=sl, sld=sld,
+                       tp=tp, trail=trail, reentry=reentry)  # fmt: skip
+    st, eq, _, ti, tf = simulate_record(
+        tuple(x[o0:o1] for x in ohlc), oos, fees=fees, slip=slip, rule=rule,
+        init_cash=init_cash, ppy=ppy,
     )  # fmt: skip
+    days = pd.DatetimeIndex(b.index[o0:o1])
     label = "walk_forward"
-    settings = dict(tr.settings)
-    settings.update(first=str(oos.index[0].date()), last=str(oos.index[-1].date()),
-                    train=train, test=test, step=step, metric=metric, init_cash=init_cash)  # fmt: skip
+    equity = pd.Series(eq, index=days, name=label)
+    for f, (t0, t1, _) in zip(folds, plan, strict=True):
+        before = init_cash if t0 == o0 else float(eq[t0 - o0 - 1])
+        f["test_return"] = float(eq[t1 - o0 - 1] / before - 1.0) if before > 0 else 0.0
+    settings = {
+        "fill_contract": FILL_CONTRACT.format(rule=ambiguity), "ambiguity": ambiguity,
+        "fees": fees, "slippage": slip, "init_cash": init_cash, "periods_per_year": ppy,
+        "first": str(days[0].date()), "last": str(days[-1].date()), "bars": m,
+        "train": train, "test": test, "step": step, "metric": metric, "engine": ENGINE,
+    }  # fmt: skip
     return BacktestResult(
-        stats=pd.DataFrame([stats], index=pd.Index([label], name="config")),
-        trades=tr_all.assign(config=label),
-        equity=oos.rename(label).to_frame(),
+        stats=pd.DataFrame(
+            [st], index=pd.Index([label], name="config"), columns=list(S.STAT_NAMES)
+        ),
+        trades=trade_table([(0, ti, tf)], [label], days, ticker),
+        equity=equity.to_frame(),
         params=pd.DataFrame([{"ticker": ticker}], index=pd.Index([label], name="config")),
         settings=settings,
-        extras={"folds": pd.DataFrame(folds), "oos_returns": equity_returns(oos, init_cash)},
+        extras={"folds": pd.DataFrame(folds), "oos_returns": equity_returns(equity, init_cash)},
     )
