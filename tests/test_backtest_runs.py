@@ -16,6 +16,7 @@ from riskkit.backtest.runs import (
     btc_hedge_overlay,
     run_pivot_events,
     run_stop_loss_sweep,
+    stop_loss_table,
     trade_return_summary,
 )
 
@@ -80,30 +81,59 @@ def test_trade_return_summary_vs_scipy():
 
 
 def test_stop_loss_sweep_small_grid_and_reports(tmp_path, pivot):
-    pts = [{"entry": "buy_and_hold", "stop": "none", "stop_value": None, "target": None},
-           {"entry": "ma_trend", "stop": "trailing", "stop_value": 0.2, "target": 0.5}]  # fmt: skip
+    grid = [{"signals": ["buy_and_hold"], "sl_stop": [None]},
+            {"signals": ["ma_trend"], "sl_stop": [0.2], "sl_trail": [True], "tp_stop": [0.5],
+             "after_stop": ["wait", "recover"]}]  # fmt: skip
     res = run_stop_loss_sweep(
-        ["IREN", "BTC-USD"], points=pts, walk_forward_windows=(504, 126), progress=False
+        ["IREN", "BTC-USD"], grid=grid, walk_forward_windows=(504, 126), progress=False
     )
-    tab = res.to_frame()
+    tab = stop_loss_table(res)
     bh = tab[(tab["ticker"] == "IREN") & (tab["stop"] == "none")].iloc[0]
     px = _csv("IREN")
     shares = 100_000 / 1.001 / (px["open"].iloc[1] * 1.001)  # signal on day 1, fill at day 2 open
     assert bh["total_return"] == pytest.approx(
         shares * px["close"].iloc[-1] / 100_000 - 1, rel=1e-9
     )
-    assert res.settings["periods_per_year"] == "252 (IREN); 365 (BTC-USD)"
-    btc_row = res.stats.loc[[i for i in res.stats.index if i.startswith("BTC-USD")]]
-    assert len(btc_row) == 2
+    assert res.settings["periods_per_year"] == {"IREN": 252.0, "BTC-USD": 365.0}
+    assert (tab["ticker"] == "BTC-USD").sum() == 3
+    assert set(tab["stop"]) == {"none", "trailing"} and set(tab["after_stop"]) == {
+        "n/a",
+        "wait",
+        "recover",
+    }
     assert set(res.extras["dsr_by_ticker"].index) == {"IREN", "BTC-USD"}
-    assert set(res.extras["walk_forward"].index) == {"IREN", "BTC-USD"}
+    wf = res.extras["walk_forward"]
+    assert set(wf.index) == {"IREN", "BTC-USD"}
+    assert set(res.extras["no_stop"].index.get_level_values("after_stop")) == {"wait", "recover"}
     p1 = write_stop_loss_report(res, tmp_path)
     p2 = write_pivot_report(pivot, tmp_path)
     for p in [*p1.values(), *p2.values()]:
         assert p.exists() and p.stat().st_size > 0
     html = p1["html"].read_text()
     assert "Deflated Sharpe" in html and "data:image/png;base64" in html
+    assert "Did the stop help?" in html
     assert "Events not traded" in p2["html"].read_text()
+
+
+def test_default_stop_loss_grid_counts_and_baseline_equals_plain_backtest():
+    """The study's labelled table: 342 configurations a ticker, and its buy-and-hold row
+    equals a plain run_backtest of the same signals (REAL bundled BITF bars)."""
+    res = run_stop_loss_sweep(["BITF"], walk_forward_windows=None, hedge_level=None,
+                              progress=False)  # fmt: skip
+    tab = stop_loss_table(res)
+    assert len(tab) == 342
+    counts = tab.groupby("stop").size().to_dict()
+    assert counts == {"none": 9, "fixed": 135, "trailing": 108, "atr": 81, "btc_level": 9}
+    from riskkit.backtest import Signals, bars_for, run_backtest
+    from riskkit.data import load_prices
+
+    b = bars_for(load_prices(["BITF"], source="bundled"), "BITF")
+    hold = Signals(entries=pd.Series(b.index == b.index[0], index=b.index))
+    plain = run_backtest(b, hold)
+    row = tab[(tab["entry"] == "buy_and_hold") & (tab["stop"] == "none") & tab["target"].isna()]
+    assert row["final_equity"].iloc[0] == pytest.approx(
+        plain.stats["final_equity"].iloc[0], rel=1e-12
+    )
 
 
 def test_cli_pivot_event(tmp_path):

@@ -9,9 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from riskkit._errors import DataError
-from riskkit.backtest import run_backtest
+from riskkit.backtest import atr, run_backtest
 from strategies.entries import buy_and_hold, dip_buy, ma_trend
-from riskkit.backtest import atr
 from strategies.stop_loss import btc_on_sessions, stop_loss_signals
 
 N = 80

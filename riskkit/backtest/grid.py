@@ -103,6 +103,13 @@ class GridSpec:
     atr_window: int
     costs: dict[str, Any]
 
+    def atr_of(self, ticker: str) -> pd.Series:
+        """ATR(``atr_window``) of a ticker's bars, computed once."""
+        cache = self.__dict__.setdefault("_atr", {})
+        if ticker not in cache:
+            cache[ticker] = atr(self.bars[ticker], window=self.atr_window)
+        return cache[ticker]
+
     def signals_for(self, row: Mapping[str, Any]) -> Signals:
         """The :class:`Signals` of one configuration (a row of ``SweepResult.params``)."""
         base = self.signals[str(row["ticker"])][str(row["signals"])]
@@ -116,8 +123,7 @@ class GridSpec:
             kw.update(sl_stop=opt(row["sl_stop"]), sl_distance=None)
         if "sl_atr" in g:
             m = opt(row["sl_atr"])
-            bars = self.bars[str(row["ticker"])]
-            dist = None if m is None else m * atr(bars, window=self.atr_window)
+            dist = None if m is None else m * self.atr_of(str(row["ticker"]))
             kw.update(sl_stop=None, sl_distance=dist)
         if "tp_stop" in g:
             kw["tp_stop"] = opt(row["tp_stop"])
@@ -258,15 +264,15 @@ def run_grid(
                     S.sweep_chunk(
                         *ohlc, sigs, sl_rows, tp_rows, tr_rows, re_rows,
                         *(x[sl_] for x in cfg), fees, slip, rule, init_cash, ppy[t], st[sl_], fp[sl_],
-                    )  # fmt: skip
+                    )  # type: ignore[call-arg]  # fmt: skip
                     bar.update(sl_.stop - sl_.start)
                 p = {
                     "ticker": np.full(m, t, dtype=object),
                     "signals": np.array(sig_names, dtype=object)[idx[0]],
                 }
-                for k in g:
-                    if k != "signals":
-                        p[k] = vals[k]
+                for ax in g:
+                    if ax != "signals":
+                        p[ax] = vals[ax]
                 p["grid"] = np.full(m, gi)
                 params_parts.append(pd.DataFrame(p))
                 stats_parts.append(st)

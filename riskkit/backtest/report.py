@@ -5,14 +5,13 @@ Every page goes through :func:`riskkit.report.render_page` (self-contained, figu
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from riskkit.backtest.results import BacktestResult
+from riskkit.backtest.results import BacktestResult, SweepResult
 
 __all__ = ["write_pivot_report", "write_stop_loss_report"]
 
@@ -31,56 +30,122 @@ def _meta(res: BacktestResult, title_extra: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_stop_loss_report(res: BacktestResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``stop_loss_results.csv``, ``stop_loss_trades.csv`` and ``stop_loss.html``.
+def _sweep_meta(res: SweepResult) -> dict[str, Any]:
+    st = res.settings
+    data = st.get("data") or {}
+    src = sorted({str(v.get("source")) for v in data.values()}) if isinstance(data, dict) else []
+    ppy = ", ".join(f"{t} {v:g}" for t, v in st["periods_per_year"].items())
+    return {
+        "data source": "; ".join(src) or "n/a",
+        "date range": f"{st.get('first')} .. {st.get('last')}",
+        "fill contract": st.get("fill_contract"),
+        "costs per fill": f"fees {st.get('fees')}, slippage {st.get('slippage')}",
+        "annualisation (periods/year)": ppy,
+        "configurations": len(res.stats),
+        "ambiguity rule": st.get("ambiguity"),
+        "engine": st.get("engine"),
+    }
 
-    Also ``stop_loss_dsr.csv`` and ``stop_loss_walk_forward.csv`` when the result has
-    them. Returns the paths written, keyed ``results``, ``trades``, ``html``, ``dsr``,
-    ``walk_forward``.
+
+def _conclusion(table: pd.DataFrame, no_stop: pd.DataFrame | None, dsr: pd.DataFrame) -> str:
+    """The page's first paragraph, generated from the numbers."""
+    parts = []
+    if no_stop is not None and len(no_stop):
+        share = float(
+            (no_stop["share_better_sharpe"] * no_stop["configurations"]).sum()
+            / no_stop["configurations"].sum()
+        )
+        by_after = no_stop.groupby(level="after_stop").apply(
+            lambda g: float((g["share_better_sharpe"] * g["configurations"]).sum()
+                            / g["configurations"].sum())
+        )  # fmt: skip
+        best_after = str(by_after.idxmax())
+        parts.append(
+            f"Against the same entry rule and target without a stop, {share:.0%} of the stop "
+            f"configurations have a higher Sharpe; with the re-entry rule '{best_after}' "
+            f"{by_after.max():.0%} do."
+        )
+    if len(dsr):
+        ok = dsr["deflated_sharpe"].astype(float)
+        n_sig = int((ok > 0.95).sum())
+        parts.append(
+            f"{n_sig} of {len(dsr)} tickers' best configurations have a deflated Sharpe above "
+            f"0.95 once the {int(dsr['n_trials'].astype(float).max())} distinct trials a "
+            "ticker are accounted for: the in-sample best is "
+            + ("not " if n_sig == 0 else "")
+            + "evidence of skill."
+        )
+    return " ".join(parts)
+
+
+def write_stop_loss_report(res: SweepResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write the stop-loss study: ``stop_loss_results.csv`` (every configuration),
+    ``stop_loss_trades.csv`` (trades of each ticker's best and baseline configurations),
+    ``stop_loss.html``, and ``stop_loss_dsr.csv``, ``stop_loss_no_stop.csv``,
+    ``stop_loss_walk_forward.csv`` when the result has them.
+
+    Returns the paths written, keyed ``results``, ``trades``, ``html``, ``dsr``,
+    ``no_stop``, ``walk_forward``.
     """
+    from riskkit.backtest.results import heatmap
+    from riskkit.backtest.runs import stop_loss_table
     from riskkit.report import Section, render_page, write_csv
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    table = res.to_frame()
-    paths = {
-        "results": write_csv(table, out / "stop_loss_results.csv"),
-        "trades": write_csv(res.trades, out / "stop_loss_trades.csv", index=False),
-    }
-    lab = (
-        res.params["stop"].astype(str)
-        + " "
-        + res.params["stop_value"].map(lambda v: "" if pd.isna(v) else f"{v:g}")
-    )
-    res_l = replace(res, params=res.params.assign(stop_label=lab.str.strip()))
-    cols = ["ticker", "entry", "stop", "stop_value", "target", "total_return", "cagr", "sharpe",
-            "max_drawdown", "trades", "win_rate", "exposure", "ambiguous_bars"]  # fmt: skip
-    best = table.loc[table.groupby("ticker")["sharpe"].idxmax(), cols]
-    base = table[
-        (table["entry"] == "buy_and_hold") & (table["stop"] == "none") & table["target"].isna()
-    ]
+    table = stop_loss_table(res)
+    table["ticker"] = table["ticker"].astype(str)
+    paths = {"results": write_csv(table, out / "stop_loss_results.csv")}
+    cols = ["ticker", "entry", "stop", "stop_value", "after_stop", "target", "total_return",
+            "cagr", "sharpe", "max_drawdown", "trades", "win_rate", "exposure", "gap_fills",
+            "ambiguous_bars"]  # fmt: skip
+    best_idx = table.groupby("ticker")["sharpe"].idxmax()
+    best = table.loc[best_idx, cols]
+    base_mask = (table["signals"].astype(str) == "buy_and_hold") & (table["stop"] == "none")
+    base = table[base_mask & table["target"].isna()]
+    dsr = res.deflated_sharpe(by_ticker=True)["dsr_by_ticker"]
+    no_stop = res.extras.get("no_stop")
+    picks = [int(c) for c in [*best_idx.to_numpy(), *base.index]]
+    details = {c: res.detail(c) for c in dict.fromkeys(picks)}
+    trades = pd.concat([d.trades for d in details.values()], ignore_index=True)
+    paths["trades"] = write_csv(trades, out / "stop_loss_trades.csv", index=False)
     sections = [
+        Section("Conclusion", note=_conclusion(table, no_stop, dsr)),
         Section(
             "Best configuration per ticker (by Sharpe)",
             table=best.set_index("ticker"),
-            note="Chosen in-sample out of every grid point: read with the deflated Sharpe and the "
-            "walk-forward table below. Sharpe/Sortino/CAGR annualised with "
-            "252 periods/year for the miners and 365 for BTC-USD (from each calendar).",
+            note="Chosen in-sample out of every grid point: read with the deflated Sharpe and "
+            "the walk-forward table below. Each ticker annualised on its own calendar (252 "
+            "sessions for the miners, 365 days for BTC-USD).",
         ),
-        Section("Buy and hold, no stop (baseline)", table=base.set_index("ticker")[cols[5:]]),
+        Section("Buy and hold, no stop (baseline)", table=base.set_index("ticker")[cols[6:]]),
     ]
-    dsr = res.extras.get("dsr_by_ticker")
-    if isinstance(dsr, pd.DataFrame):
-        paths["dsr"] = write_csv(dsr, out / "stop_loss_dsr.csv")
+    if isinstance(no_stop, pd.DataFrame):
+        paths["no_stop"] = write_csv(no_stop, out / "stop_loss_no_stop.csv")
         sections.append(
             Section(
-                "Deflated Sharpe ratio of each ticker's best configuration",
-                table=dsr,
-                note="Probability that the best configuration's true (per-period) Sharpe exceeds "
-                "the Sharpe expected from the best of n_trials skill-less trials "
-                "(Bailey and Lopez de Prado 2014).",
+                "Did the stop help? Each stop against the same entry rule and target without one",
+                table=no_stop,
+                note="share_better_sharpe: share of the stop configurations with a higher "
+                "Sharpe than their no-stop twin; drawdown change > 0 is a shallower drawdown. "
+                "after_stop: wait (for the entry rule), bars (re-enter 5 sessions after the "
+                "stop), recover (re-enter once a close is back above the exit). Compare the "
+                "exposures: a stop that only helps by leaving the market shows it there.",
             )
         )
+    d = res.deflated_sharpe()
+    paths["dsr"] = write_csv(dsr, out / "stop_loss_dsr.csv")
+    sections.append(
+        Section(
+            "Deflated Sharpe ratio of each ticker's best configuration",
+            table=dsr,
+            note=f"Probability that the best configuration's true Sharpe exceeds the Sharpe "
+            f"expected from the best of n_trials skill-less trials (Bailey and Lopez de Prado "
+            f"2014). n_trials counts distinct equity curves (n_trials_raw every configuration "
+            f"with a Sharpe). Pooled over tickers, on the best's calendar: "
+            f"{d['deflated_sharpe']:.3f} with {d['n_trials']} distinct of {d['n_trials_raw']}.",
+        )
+    )
     wf = res.extras.get("walk_forward")
     if isinstance(wf, pd.DataFrame):
         paths["walk_forward"] = write_csv(wf, out / "stop_loss_walk_forward.csv")
@@ -88,27 +153,34 @@ def write_stop_loss_report(res: BacktestResult, out_dir: str | Path) -> dict[str
             Section(
                 "Walk-forward (best Sharpe on each 504-session train window, next 126 tested)",
                 table=wf,
+                note="One out-of-sample simulation per ticker: the position is carried across "
+                "folds; buy and hold of the same span beside it.",
             )
         )
+    hedge = res.extras.get("hedge")
+    if isinstance(hedge, BacktestResult):
+        sections.append(
+            Section(
+                "Hedge instead of exit: buy and hold, short beta x BTC while BTC < level",
+                table=hedge.to_frame()[["ticker", *cols[6:]]].set_index("ticker"),
+            )
+        )
+    table_l = table.assign(stop_label=(table["stop"] + " " + table["after_stop"]).str.strip())
     sections.append(
         Section(
-            "Sharpe by stop and ticker (mean over entry rules and targets)",
-            figure=res_l.plot_heatmap("ticker", "stop_label", metric="sharpe"),
+            "Sharpe by stop, re-entry rule and ticker (mean over entry rules, values, targets)",
+            figure=heatmap(table_l, "ticker", "stop_label", metric="sharpe"),
         )
     )
-    for t in res.params["ticker"].unique():
-        b = best.index[best["ticker"] == t][0]
+    for t, c in best_idx.items():
         sections.append(
-            Section(f"{t}: equity and drawdown of the best configuration", figure=res.plot(b))
+            Section(
+                f"{t}: equity and drawdown of the best configuration", figure=details[int(c)].plot()
+            )  # fmt: skip
         )
-    sections.append(
-        Section("All configurations", table=table[[c for c in cols if c in table.columns]])
-    )
-    meta = _meta(
-        res, {"configurations": len(table), "ambiguity rule": res.settings.get("ambiguity")}
-    )
+    sections.append(Section("All configurations", table=table.set_index("ticker")[cols[1:]]))
     paths["html"] = render_page(
-        "Stop-loss sweep", sections=sections, meta=meta, out_path=out / "stop_loss.html"
+        "Stop-loss study", sections=sections, meta=_sweep_meta(res), out_path=out / "stop_loss.html"
     )
     return paths
 

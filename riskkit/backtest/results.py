@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 from riskkit._errors import DataError
 from riskkit.backtest._metrics import STAT_COLUMNS
 
-__all__ = ["BacktestResult"]
+__all__ = ["BacktestResult", "SweepResult", "heatmap"]
 
 
 @dataclass(frozen=True)
@@ -141,30 +142,44 @@ class BacktestResult:
 
         ``where`` filters configurations first, e.g. ``{"ticker": "IREN"}``.
         """
-        import matplotlib.pyplot as plt
+        return heatmap(self.to_frame(), x, y, metric=metric, where=where)
 
-        tab = self.to_frame()
-        for k, v in (where or {}).items():
-            tab = tab[tab[k] == v]
-        for c in (x, y, metric):
-            if c not in tab.columns:
-                raise DataError(f"column {c!r} not in the sweep table; have {list(tab.columns)}.")
-        piv = tab.pivot_table(index=y, columns=x, values=metric, aggfunc="mean", dropna=False)
-        fig, ax = plt.subplots(figsize=(3.0 + 1.3 * piv.shape[1], 1.2 + 0.45 * piv.shape[0]))
-        im = ax.imshow(piv.to_numpy(dtype=float), aspect="auto", cmap="RdYlGn")
-        ax.grid(False)
-        ax.set_xticks(range(piv.shape[1]), [str(v) for v in piv.columns], rotation=30, ha="right")
-        ax.set_yticks(range(piv.shape[0]), [str(v) for v in piv.index])
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
-        for (i, j), v in np.ndenumerate(piv.to_numpy(dtype=float)):
-            if np.isfinite(v):
-                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8)
-        fig.colorbar(im, ax=ax, label=metric)
-        title = ", ".join(f"{k}={v}" for k, v in (where or {}).items())
-        ax.set_title(f"{metric} {title}".strip())
-        fig.tight_layout()
-        return fig
+
+def heatmap(
+    table: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    metric: str = "sharpe",
+    where: dict[str, Any] | None = None,
+) -> Any:
+    """Heatmap figure of ``metric`` over columns ``x`` and ``y`` of a sweep table (mean
+    over the other columns), after filtering rows with ``where``."""
+    import matplotlib.pyplot as plt
+
+    tab = table
+    for k, v in (where or {}).items():
+        tab = tab[tab[k] == v]
+    for c in (x, y, metric):
+        if c not in tab.columns:
+            raise DataError(f"column {c!r} not in the sweep table; have {list(tab.columns)}.")
+    piv = tab.pivot_table(index=y, columns=x, values=metric, aggfunc="mean", dropna=False,
+                          observed=True)  # fmt: skip
+    fig, ax = plt.subplots(figsize=(3.0 + 1.3 * piv.shape[1], 1.2 + 0.45 * piv.shape[0]))
+    im = ax.imshow(piv.to_numpy(dtype=float), aspect="auto", cmap="RdYlGn")
+    ax.grid(False)
+    ax.set_xticks(range(piv.shape[1]), [str(v) for v in piv.columns], rotation=30, ha="right")
+    ax.set_yticks(range(piv.shape[0]), [str(v) for v in piv.index])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    for (i, j), v in np.ndenumerate(piv.to_numpy(dtype=float)):
+        if np.isfinite(v):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8)
+    fig.colorbar(im, ax=ax, label=metric)
+    title = ", ".join(f"{k}={v}" for k, v in (where or {}).items())
+    ax.set_title(f"{metric} {title}".strip())
+    fig.tight_layout()
+    return fig
 
 
 @dataclass(frozen=True)
@@ -218,9 +233,10 @@ class SweepResult:
         order = self.stats[by].sort_values(ascending=ascending, na_position="last", kind="stable")
         return self.to_frame().loc[order.index[:k]]
 
-    def label(self, config: int) -> str:
-        """A readable name of configuration ``config``: ticker|axis=value|..."""
-        row = self.params.loc[config]
+    def label(self, config: int | Mapping[str, Any]) -> str:
+        """A readable name of a configuration (its label or its params row):
+        ticker|signals=name|axis=value|..."""
+        row = self.params.loc[config] if not isinstance(config, Mapping) else config
         parts = [str(row["ticker"]), f"signals={row['signals']}"]
         parts += [
             f"{c}={row[c]}" for c in self.params.columns if c not in ("ticker", "signals", "grid")

@@ -16,14 +16,19 @@ import pandas as pd
 from riskkit._errors import DataError
 from riskkit._validation import warn
 from riskkit.backtest.engine import Ambiguity, bars_for, run_backtest
-from riskkit.backtest.results import BacktestResult
+from riskkit.backtest.results import BacktestResult, SweepResult
+from riskkit.backtest.signals import Signals
 from riskkit.backtest.sweep import sweep
 from riskkit.backtest.walkforward import walk_forward
 
 __all__ = [
     "STOP_LOSS_TICKERS",
+    "STOP_KINDS",
     "btc_hedge_overlay",
-    "default_stop_loss_points",
+    "compare_with_no_stop",
+    "default_stop_loss_grid",
+    "stop_loss_base_signals",
+    "stop_loss_table",
     "run_pivot_events",
     "pivot_event_grid",
     "run_stop_loss_sweep",
@@ -38,37 +43,114 @@ _ENTRY_PARAMS: dict[str, dict[str, Any]] = {
 }
 
 
-def default_stop_loss_points(*, btc_level: float = 112_000.0) -> list[dict[str, Any]]:
-    """The default grid: 3 entry rules x 14 stops x 3 targets = 126 points per ticker.
+#: Stop kinds of the study (``stop`` column of :func:`stop_loss_table`).
+STOP_KINDS = ("none", "fixed", "trailing", "atr", "btc_level")
+AFTER_STOP_BARS = 5
+
+
+def default_stop_loss_grid() -> list[dict[str, list[Any]]]:
+    """The default study: 3 entry rules x (no stop, 5 fixed, 4 trailing, 3 ATR stops, each
+    with 3 re-entry rules, and a BTC-level exit) x 3 targets = 342 configurations a ticker.
+
+    The re-entry rules (``after_stop``: wait for the entry rule, re-enter after
+    ``AFTER_STOP_BARS`` sessions, or when a close recovers beyond the exit) make a stop
+    comparable with holding: without them a stop on buy and hold exits for good, and
+    "did the stop help" would measure time out of the market.
 
     Examples
     --------
-    >>> len(default_stop_loss_points())
-    126
+    >>> import math
+    >>> sum(math.prod(len(v) for v in sub.values()) for sub in default_stop_loss_grid())
+    342
     """
-    stops: list[tuple[str, float | None]] = [("none", None)]
-    stops += [("fixed", v) for v in (0.05, 0.10, 0.15, 0.20, 0.30)]
-    stops += [("trailing", v) for v in (0.10, 0.15, 0.20, 0.30)]
-    stops += [("atr", v) for v in (2.0, 3.0, 4.0)]
-    stops += [("btc_level", btc_level)]
+    entries = list(_ENTRY_PARAMS)
+    targets: list[float | None] = [None, 0.25, 0.5]
+    after: dict[str, list[Any]] = {
+        "after_stop": ["wait", "bars", "recover"],
+        "after_stop_bars": [AFTER_STOP_BARS],
+    }
     return [
-        {"entry": e, "stop": k, "stop_value": v, "target": t}
-        for e in _ENTRY_PARAMS
-        for k, v in stops
-        for t in (None, 0.25, 0.5)
-    ]
+        {"signals": entries, "sl_stop": [None], "tp_stop": targets},
+        {"signals": entries, "sl_stop": [0.05, 0.10, 0.15, 0.20, 0.30], "tp_stop": targets, **after},
+        {"signals": entries, "sl_stop": [0.10, 0.15, 0.20, 0.30], "sl_trail": [True],
+         "tp_stop": targets, **after},
+        {"signals": entries, "sl_atr": [2.0, 3.0, 4.0], "tp_stop": targets, **after},
+        {"signals": [f"{e}+btc_level" for e in entries], "tp_stop": targets},
+    ]  # fmt: skip
 
 
-def _stop_loss_factory(bars: pd.DataFrame, *, entry: str, **kw: Any) -> Any:
+def stop_loss_base_signals(
+    bars: pd.DataFrame, btc_close: pd.Series, *, btc_level: float = 112_000.0
+) -> dict[str, Any]:
+    """Base signals of the study for one ticker: each entry rule, and each with the BTC exit."""
     from strategies.stop_loss import stop_loss_signals
 
-    return stop_loss_signals(bars, entry=entry, entry_params=_ENTRY_PARAMS.get(entry), **kw)
+    out = {}
+    for e, prm in _ENTRY_PARAMS.items():
+        out[e] = stop_loss_signals(bars, entry=e, entry_params=prm, stop="none", stop_value=None)
+        out[f"{e}+btc_level"] = stop_loss_signals(
+            bars, entry=e, entry_params=prm, stop="btc_level", stop_value=btc_level,
+            btc_close=btc_close,
+        )  # fmt: skip
+    return out
+
+
+def stop_loss_table(res: SweepResult) -> pd.DataFrame:
+    """The sweep's rows with the study's labels: entry, stop kind, stop value, target."""
+    tab = res.to_frame()
+    sig = tab["signals"].astype(str)
+    n = len(tab)
+
+    def col(name: str, fill: Any) -> pd.Series:
+        return tab[name] if name in tab else pd.Series(fill, index=tab.index)
+
+    sl, sl_atr = col("sl_stop", np.nan).astype(float), col("sl_atr", np.nan).astype(float)
+    trail = col("sl_trail", False).fillna(False).astype(bool)
+    kind = np.full(n, "none", dtype=object)
+    kind[sig.str.endswith("+btc_level").to_numpy()] = "btc_level"
+    kind[sl.notna().to_numpy()] = "fixed"
+    kind[(sl.notna() & trail).to_numpy()] = "trailing"
+    kind[sl_atr.notna().to_numpy()] = "atr"
+    value = sl.where(sl.notna(), sl_atr)
+    value = value.where(kind != "btc_level", float(res.extras.get("btc_level", np.nan)))
+    after = col("after_stop", "wait").astype(object).fillna("wait")
+    after = after.where(~np.isin(kind, ["none", "btc_level"]), "n/a")
+    return tab.assign(
+        entry=sig.str.replace("+btc_level", "", regex=False), stop=kind, stop_value=value,
+        target=col("tp_stop", np.nan).astype(float), after_stop=after.astype(str),
+    )  # fmt: skip
+
+
+def compare_with_no_stop(table: pd.DataFrame) -> pd.DataFrame:
+    """Did the stop help? Each stop configuration against the same ticker, entry rule and
+    target without a stop; summarised by ticker, stop kind and re-entry rule.
+
+    Columns: configurations, share with a higher Sharpe than no stop, mean Sharpe
+    difference, mean max-drawdown difference (positive = shallower), and the mean
+    exposure of the stop configurations and of their no-stop twins (time in the market:
+    a stop that wins only by being out of the market shows it here).
+    """
+    key = ["ticker", "entry", "target"]
+    t = table.assign(ticker=table["ticker"].astype(str), target=table["target"].fillna(-1.0))
+    base = t[t["stop"] == "none"].set_index(key)[["sharpe", "max_drawdown", "exposure"]]
+    stops = t[~t["stop"].isin(["none", "btc_level"])]
+    j = stops.join(base.add_suffix("_no_stop"), on=key)
+    j = j.assign(
+        better=(j["sharpe"] > j["sharpe_no_stop"]).astype(float),
+        d_sharpe=j["sharpe"] - j["sharpe_no_stop"],
+        d_mdd=j["max_drawdown"] - j["max_drawdown_no_stop"],
+    )
+    return j.groupby(["ticker", "stop", "after_stop"]).agg(
+        configurations=("sharpe", "size"), share_better_sharpe=("better", "mean"),
+        mean_sharpe_change=("d_sharpe", "mean"), mean_drawdown_change=("d_mdd", "mean"),
+        exposure=("exposure", "mean"), exposure_no_stop=("exposure_no_stop", "mean"),
+    )  # fmt: skip
 
 
 def run_stop_loss_sweep(
     tickers: Sequence[str] = STOP_LOSS_TICKERS,
     *,
-    points: list[dict[str, Any]] | None = None,
+    grid: list[dict[str, list[Any]]] | None = None,
     source: str = "bundled",
     start: str | None = None,
     end: str | None = None,
@@ -77,66 +159,83 @@ def run_stop_loss_sweep(
     ambiguity: Ambiguity = "stop_first",
     walk_forward_windows: tuple[int, int] | None = (504, 126),
     hedge_level: float | None = 112_000.0,
+    btc_level: float = 112_000.0,
     progress: bool = True,
-) -> BacktestResult:
-    """Stop-loss sweep on each ticker, with deflated Sharpe and a walk-forward check.
+) -> SweepResult:
+    """The stop-loss study: a grid-native sweep on each ticker, judged like with like.
 
-    With ``hedge_level``, each miner also gets the "hedge instead of exit" variant: buy
-    and hold plus a short BTC position of the rolling beta while BTC closes below the
-    level (``stop="btc_level_hedge"``; :func:`strategies.stop_loss.btc_level_hedge_ratio`
-    and :func:`riskkit.backtest.hedge.daily_btc_hedge`). It counts as one more trial in
-    the deflated Sharpe and is not part of the walk-forward candidates.
-
-    ``extras`` gets the DSR of the overall best configuration, ``dsr_by_ticker`` and,
-    when ``walk_forward_windows=(train, test)`` is given, ``walk_forward``: per ticker the
-    out-of-sample stats of choosing the best-Sharpe configuration on each train window.
+    ``grid`` defaults to :func:`default_stop_loss_grid` over the base signals of
+    :func:`stop_loss_base_signals` (names: the entry rules, and ``<rule>+btc_level``).
+    ``extras`` gets the pooled and per-ticker deflated Sharpe (raw and distinct trial
+    counts), ``no_stop`` (:func:`compare_with_no_stop`), and, when
+    ``walk_forward_windows=(train, test)``, ``walk_forward``: per ticker the
+    out-of-sample stats of choosing the best-Sharpe configuration on each train window
+    (position carried across folds) beside buy and hold of the same span. With
+    ``hedge_level``, each miner also gets the "hedge instead of exit" variant in
+    ``extras["hedge"]``: buy and hold plus a short BTC position of the rolling beta while
+    BTC closes below the level (:func:`strategies.stop_loss.btc_level_hedge_ratio`,
+    :func:`riskkit.backtest.hedge.daily_btc_hedge`); it is not a grid configuration.
     """
-    from riskkit.backtest.sweep import sweep_deflated_sharpe
     from riskkit.data import load_prices
 
     names = list(dict.fromkeys([*tickers, "BTC-USD"]))
     prices = load_prices(names, start=start, end=end, source=source)  # type: ignore[arg-type]
     btc = prices[("close", "BTC-USD")].dropna()
     bars = {t: bars_for(prices, t) for t in tickers}
-    pts = default_stop_loss_points() if points is None else points
-    res = sweep(
-        bars, _stop_loss_factory, pts, fees=fees, slippage=slippage, ambiguity=ambiguity,
-        factory_kwargs={t: {"btc_close": btc} for t in tickers}, progress=progress,
-    )  # fmt: skip
+    base = {t: stop_loss_base_signals(b, btc, btc_level=btc_level) for t, b in bars.items()}
+    g = default_stop_loss_grid() if grid is None else grid
+    res = sweep(bars, base, g, fees=fees, slippage=slippage, ambiguity=ambiguity,
+                progress=progress)  # fmt: skip
+    res.settings["data"] = prices.attrs.get("riskkit_sources", {})
+    res.extras["btc_level"] = btc_level
+    res.deflated_sharpe()
+    res.deflated_sharpe(by_ticker=True)
+    res.extras["no_stop"] = compare_with_no_stop(stop_loss_table(res))
     if hedge_level is not None:
         miners = {t: b for t, b in bars.items() if t != "BTC-USD"}
         if miners:
-            hedged = _btc_hedge_configs(miners, btc, hedge_level, fees, slippage, ambiguity)
-            extras = dict(res.extras)
-            res = BacktestResult.concat([res, hedged])
-            res.extras.update(extras)
-            res.extras.update(sweep_deflated_sharpe(res))
-    res.extras.update(sweep_deflated_sharpe(res, by_ticker=True))
-    res.settings["data"] = prices.attrs.get("riskkit_sources", {})
+            res.extras["hedge"] = _btc_hedge_configs(
+                miners, btc, hedge_level, fees, slippage, ambiguity
+            )
     if walk_forward_windows is not None:
-        train, test = walk_forward_windows
-        rows = []
-        for t, b in bars.items():
-            if len(b) < train + test:
-                warn(f"walk-forward skipped for {t}: {len(b)} bars < train+test={train + test}.")
-                continue
-            sigs = {lab: _stop_loss_factory(b, **p, btc_close=btc) for lab, p in _labelled(t, pts)}
-            wf = walk_forward(
-                b, sigs, train=train, test=test, fees=fees, slippage=slippage,
-                ambiguity=ambiguity, ticker=t,
-            )  # fmt: skip
-            row = wf.stats.iloc[0].to_dict()
-            row.update(ticker=t, folds=len(wf.extras["folds"]), oos_first=wf.settings["first"],
-                       oos_last=wf.settings["last"])  # fmt: skip
-            bh = f"{t}|entry=buy_and_hold|stop=none|stop_value=None|target=None"
-            if bh in res.equity.columns:  # the same out-of-sample span, held throughout
-                eq = res.equity[bh].dropna()
-                pre = eq[eq.index < pd.Timestamp(row["oos_first"])]
-                upto = eq[eq.index <= pd.Timestamp(row["oos_last"])]
-                row["buy_and_hold_return_same_span"] = float(upto.iloc[-1] / pre.iloc[-1] - 1.0)
-            rows.append(row)
-        res.extras["walk_forward"] = pd.DataFrame(rows).set_index("ticker") if rows else None
+        res.extras["walk_forward"] = _walk_forward_table(
+            res, bars, walk_forward_windows, fees, slippage, ambiguity
+        )
     return res
+
+
+def _walk_forward_table(
+    res: SweepResult,
+    bars: dict[str, pd.DataFrame],
+    windows: tuple[int, int],
+    fees: float,
+    slippage: float,
+    ambiguity: Ambiguity,
+) -> pd.DataFrame | None:
+    """Per ticker: walk-forward over the sweep's configurations, beside buy and hold."""
+    train, test = windows
+    rows = []
+    tab = res.params
+    for t, b in bars.items():
+        if len(b) < train + test:
+            warn(f"walk-forward skipped for {t}: {len(b)} bars < train+test={train + test}.")
+            continue
+        recs = tab[tab["ticker"] == t].to_dict("records")
+        sigs = {res.label(r): res.spec.signals_for(r) for r in recs}
+        wf = walk_forward(
+            b, sigs, train=train, test=test, fees=fees, slippage=slippage,
+            ambiguity=ambiguity, ticker=t,
+        )  # fmt: skip
+        row = wf.stats.iloc[0].to_dict()
+        row.update(ticker=t, folds=len(wf.extras["folds"]), oos_first=wf.settings["first"],
+                   oos_last=wf.settings["last"])  # fmt: skip
+        span = pd.DatetimeIndex(wf.equity.index)
+        hold = Signals(entries=pd.Series(span == span[0], index=span))
+        bh = run_backtest(b.loc[span], hold, fees=fees, slippage=slippage, ambiguity=ambiguity)
+        row["buy_and_hold_return_same_span"] = float(bh.stats["total_return"].iloc[0])
+        row["buy_and_hold_sharpe_same_span"] = float(bh.stats["sharpe"].iloc[0])
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("ticker") if rows else None
 
 
 def _btc_hedge_configs(
@@ -150,15 +249,14 @@ def _btc_hedge_configs(
     """Buy and hold + BTC hedge below ``level``, one configuration per miner."""
     from riskkit.backtest._metrics import equity_stats
     from riskkit.backtest.hedge import daily_btc_hedge
-    from strategies.stop_loss import btc_level_hedge_ratio
+    from strategies.stop_loss import btc_level_hedge_ratio, stop_loss_signals
 
     out = []
     for t, b in bars.items():
         base_lab = f"{t}|base"
-        base = run_backtest(
-            b, {base_lab: _stop_loss_factory(b, entry="buy_and_hold", stop="none", stop_value=None)},
-            fees=fees, slippage=slippage, ambiguity=ambiguity, ticker=t,
-        )  # fmt: skip
+        hold = stop_loss_signals(b, entry="buy_and_hold", stop="none", stop_value=None)
+        base = run_backtest(b, {base_lab: hold}, fees=fees, slippage=slippage,
+                            ambiguity=ambiguity, ticker=t)  # fmt: skip
         lab = f"{t}|entry=buy_and_hold|stop=btc_level_hedge|stop_value={level}|target=None"
         init = float(base.settings["init_cash"])
         h = btc_level_hedge_ratio(b, btc, level=level)
@@ -170,9 +268,11 @@ def _btc_hedge_configs(
             eq, init_cash=init, periods_per_year=float(base.settings["periods_per_year"]),
             trade_pnl=closed["pnl"].to_numpy(dtype=float),
             exposure=float(base.stats["exposure"].iloc[0]), ambiguous_bars=0,
+            exit_reasons=closed["exit_reason"].to_numpy(),
+            open_at_end=bool((base.trades["exit_reason"] == "open").any()),
         )  # fmt: skip
         params = {"ticker": t, "entry": "buy_and_hold", "stop": "btc_level_hedge",
-                  "stop_value": level, "target": np.nan, "reentry": "fresh"}  # fmt: skip
+                  "stop_value": level, "target": np.nan}  # fmt: skip
         out.append(
             BacktestResult(
                 stats=pd.DataFrame([st], index=pd.Index([lab], name="config")),
@@ -184,10 +284,6 @@ def _btc_hedge_configs(
             )
         )
     return BacktestResult.concat(out)
-
-
-def _labelled(ticker: str, pts: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    return [(ticker + "|" + "|".join(f"{k}={v}" for k, v in p.items()), p) for p in pts]
 
 
 def btc_hedge_overlay(

@@ -65,19 +65,25 @@ def _check_levels(v: np.ndarray, name: str) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
 class SignalArrays:
     """The engine's view of a :class:`Signals`: plain numpy rows on the bar dates.
 
     ``ent, ex, sent, sex`` are uint8 decisions; ``sl`` is the fractional stop at each
-    decision bar, ``sld`` the price-distance stop (NaN where none), ``tp`` the target fraction,
-    ``trail`` uint8, ``reentry`` the int64 re-entry code (-1 wait, 0 recover, N bars).
+    decision bar, ``sld`` the price-distance stop (NaN where none), ``tp`` the target
+    fraction, ``trail`` uint8, ``reentry`` the int64 re-entry code (-1 wait, 0 recover,
+    N bars).
     """
 
-    __slots__ = ("ent", "ex", "reentry", "sent", "sex", "sl", "sld", "tp", "trail")
-
-    def __init__(self, **kw: Any) -> None:
-        for k, v in kw.items():
-            setattr(self, k, v)
+    ent: np.ndarray
+    ex: np.ndarray
+    sent: np.ndarray
+    sex: np.ndarray
+    sl: np.ndarray
+    sld: np.ndarray
+    tp: np.ndarray
+    trail: np.ndarray
+    reentry: np.ndarray
 
 
 @dataclass(frozen=True)

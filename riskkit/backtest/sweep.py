@@ -278,7 +278,7 @@ def deflated_sharpe_of_trials(
     }  # fmt: skip
     if int(keep.sum()) < 2:
         return out
-    best = sharpe[ok].astype(float).idxmax()
+    best: Any = sharpe[ok].astype(float).idxmax()
     p_best = float(periods_per_year[best])
     sr = sharpe[keep].astype(float) / np.sqrt(p_best)
     var = float(sr.var(ddof=1))

@@ -187,7 +187,7 @@ def walk_forward(
             np.ascontiguousarray(tps[:, a0:a1]), np.ascontiguousarray(trails[:, a0:a1]),
             np.ascontiguousarray(res_[:, a0:a1]), ar, ar, ones, ar + kk, ones, ar, ones, ar, ar,
             fees, slip, rule, init_cash, ppy, st, fp,
-        )  # fmt: skip
+        )  # type: ignore[call-arg]  # fmt: skip
         score = st[:, col]
         if np.isnan(score).all():
             raise DataError(
