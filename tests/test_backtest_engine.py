@@ -281,3 +281,31 @@ def test_walk_forward_one_rule_runs_as_one_uninterrupted_backtest():
     plain = run_backtest(b.loc[span], slice_signals(trend, span, carry_in=True))
     np.testing.assert_allclose(wf.equity.iloc[:, 0].to_numpy(), plain.equity.iloc[:, 0], rtol=1e-12)
     assert len(wf.trades) == len(plain.trades) > 3
+
+
+def test_every_backtest_kernel_is_cached_on_disk():
+    """A second process must compile nothing: every numba kernel of the engine caches."""
+    from numba.core.caching import NullCache
+
+    from riskkit.backtest import _sim, indicators
+
+    for f in (_sim.simulate, _sim.sweep_chunk, _sim._exit_cash, _sim._mix, indicators._wilder_atr):
+        assert f._cache is not None and not isinstance(f._cache, NullCache), f.__name__
+
+
+def test_vectorbt_import_leaves_matplotlib_settings_alone_regression():
+    """Bug: importing vectorbt (as the engine did) rewrote 34 matplotlib rcParams for the
+    whole session. riskkit's import of it restores them (fresh process: vectorbt unloaded)."""
+    code = (
+        "import matplotlib as mpl; before = dict(mpl.rcParams)\n"
+        "import riskkit.backtest as b; b.run_backtest\n"
+        "from riskkit.backtest.crosscheck import import_vectorbt; import_vectorbt()\n"
+        "import sys; assert 'vectorbt' in sys.modules\n"
+        "changed = [k for k, v in mpl.rcParams.items() if before.get(k) != v]\n"
+        "assert not changed, changed\n"
+    )
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
