@@ -7,16 +7,22 @@ from strategies.pivot_event import (
     pivot_event_plan,
     pivot_event_signals,
 )
-from strategies.stop_loss import ENTRY_RULES, STOP_KINDS, atr, btc_on_sessions, stop_loss_signals
+from strategies.stop_loss import (
+    ENTRY_RULES,
+    STOP_KINDS,
+    btc_on_sessions,
+    entry_rule_signals,
+    stop_loss_signals,
+)
 
 __all__ = [
     "DEFAULT_TYPE_SIDES",
     "ENTRY_RULES",
     "STOP_KINDS",
-    "atr",
     "btc_on_sessions",
     "buy_and_hold",
     "dip_buy",
+    "entry_rule_signals",
     "hedge_betas",
     "ma_trend",
     "pivot_event_plan",

@@ -22,6 +22,7 @@ __all__ = [
     "STOP_KINDS",
     "btc_level_hedge_ratio",
     "btc_on_sessions",
+    "entry_rule_signals",
     "stop_loss_signals",
 ]
 
@@ -182,3 +183,43 @@ def btc_level_hedge_ratio(
     beta = (cov / var.where(var > 0)).fillna(0.0)
     below = (btc_on_sessions(btc_close, sess) < level).fillna(False)
     return (-beta).where(below, 0.0).rename("hedge_ratio")
+
+
+def entry_rule_signals(
+    bars: pd.DataFrame,
+    rules: dict[str, dict[str, list[Any]]],
+    *,
+    reentry: Literal["fresh", "immediate"] = "fresh",
+) -> dict[str, Signals]:
+    """Base signals for a grid-native sweep: every entry rule at every parameter point.
+
+    ``rules`` maps an entry rule of :data:`ENTRY_RULES` to a grid of its parameters, e.g.
+    ``{"ma_trend": {"window": [20, 50, 100]}, "dip_buy": {"drawdown": [0.15, 0.25]}}``.
+    Each point becomes one named :class:`Signals` (long entries when the rule switches
+    on, exits while it is off, no stop): pass the dict as a ticker's base signals to
+    :func:`riskkit.backtest.sweep` and vary stops, targets and re-entry with the grid;
+    the names are the ``signals`` axis.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> idx = pd.date_range("2024-01-01", periods=30, freq="B")
+    >>> c = pd.Series(range(30), index=idx, dtype=float)
+    >>> b = pd.DataFrame({"open": c, "high": c, "low": c, "close": c}) + 10
+    >>> sorted(entry_rule_signals(b, {"ma_trend": {"window": [5, 10]}, "buy_and_hold": {}}))
+    ['buy_and_hold', 'ma_trend(window=10)', 'ma_trend(window=5)']
+    """
+    import itertools
+
+    out: dict[str, Signals] = {}
+    for rule, grid in rules.items():
+        if rule not in ENTRY_RULES:
+            raise DataError(f"entry rule {rule!r} is not known; use one of {sorted(ENTRY_RULES)}.")
+        keys = list(grid)
+        for combo in itertools.product(*(grid[k] for k in keys)):
+            prm = dict(zip(keys, combo, strict=True))
+            name = rule + (f"({', '.join(f'{k}={v}' for k, v in prm.items())})" if prm else "")
+            out[name] = stop_loss_signals(
+                bars, entry=rule, entry_params=prm, stop="none", stop_value=None, reentry=reentry
+            )
+    return out
