@@ -122,6 +122,24 @@ def test_rolling_fhs_at_refit_equals_full_sample_fhs(rets):
     assert np.isfinite(f["var"]).all()
 
 
+@pytest.mark.parametrize("model", ["garch", "gjr"])
+def test_fast_garch_fit_is_bit_for_bit_arch_fit(rets, model):
+    # the rolling FHS refits with _garch.fit_garch_params (scipy's finite differences
+    # written out); its estimates must be exactly arch's, not merely close
+    from riskkit.risk import _garch
+
+    x = rets.to_numpy()
+    for start in range(0, 450, 45):
+        window = x[start : start + 250]
+        ref = _garch.fit_garch(window, model=model)
+        fast = _garch.fit_garch_params(window, model=model)
+        assert fast.params == ref.params.to_dict()
+        np.testing.assert_array_equal(
+            fast.conditional_volatility, np.asarray(ref.conditional_volatility)
+        )
+        assert fast.convergence_flag == ref.convergence_flag == 0
+
+
 @pytest.mark.parametrize("method", ["historical", "cornish_fisher", "fhs"])
 def test_forecast_unchanged_when_future_changes(rets, method):
     # changing r_t and later returns must not change the forecast for t (no look-ahead)

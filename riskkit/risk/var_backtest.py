@@ -22,7 +22,6 @@ from riskkit.risk._common import check_level, clean_series
 from riskkit.risk._var_kernels import (
     cornish_fisher_z,
     evt_var_cvar,
-    fhs_var_cvar,
 )
 from riskkit.risk.var import VAR_METHODS
 
@@ -221,19 +220,25 @@ def _rolling_kernel(
     y = sc * x
     sig2 = np.full(x.size, np.nan)
     mu = omega = alpha = gamma = beta_ = 0.0
+    sims = np.empty((len(w), window))  # row i: the filtered returns behind forecast i
     for i in range(len(w)):
         t = i + window
         if i % refit_every == 0:
-            res = _garch.fit_garch(x[t - window : t], model=garch_model)
-            prm = res.params
-            mu, omega = float(prm["mu"]), float(prm["omega"])
-            alpha, beta_ = float(prm["alpha[1]"]), float(prm["beta[1]"])
-            gamma = float(prm["gamma[1]"]) if "gamma[1]" in prm.index else 0.0
-            sig2[t - window : t] = np.asarray(res.conditional_volatility) ** 2
+            fit = _garch.fit_garch_params(x[t - window : t], model=garch_model)
+            prm = fit.params
+            mu, omega = prm["mu"], prm["omega"]
+            alpha, beta_ = prm["alpha[1]"], prm["beta[1]"]
+            gamma = prm.get("gamma[1]", 0.0)
+            sig2[t - window : t] = fit.conditional_volatility**2
         e = y[t - 1] - mu
         sig2[t] = omega + (alpha + gamma * (e < 0)) * e * e + beta_ * sig2[t - 1]
         z = (y[t - window : t] - mu) / np.sqrt(sig2[t - window : t])
-        out_v[i], out_c[i] = fhs_var_cvar(z, mu / sc, float(np.sqrt(sig2[t])) / sc, level)
+        sims[i] = mu / sc + float(np.sqrt(sig2[t])) / sc * z  # what fhs_var_cvar simulates
+    # historical VaR/CVaR of each row, as fhs_var_cvar: the row quantiles in one call
+    # (np.quantile on axis 1 is the 1-D quantile of every row), then each row's tail mean
+    q = np.quantile(sims, p, axis=1)
+    for i, row in enumerate(sims):
+        out_v[i], out_c[i] = -q[i], -float(row[row <= q[i]].mean())
     return out_v, out_c
 
 
