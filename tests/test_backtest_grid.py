@@ -135,7 +135,9 @@ def test_best_label_and_detail(real):
     assert list(top.index) == list(res.stats["sharpe"].sort_values(ascending=False).index[:3])
     c = int(top.index[0])
     d = res.detail(c)
-    assert d.stats.index[0] == res.label(c) and res.label(c).startswith(str(res.params.loc[c, "ticker"]))
+    assert d.stats.index[0] == res.label(c) and res.label(c).startswith(
+        str(res.params.loc[c, "ticker"])
+    )
     assert d.stats.iloc[0]["final_equity"] == res.stats.loc[c, "final_equity"]  # same kernel
     assert "Sweep:" in res.summary() and "<pre>" in res._repr_html_()
     with pytest.raises(DataError, match="not in this sweep"):

@@ -517,7 +517,9 @@ def test_reentry_after_a_stop_by_bars_and_by_recovery():
             [93, 96, 92, 95], [95, 97, 94, 96]]  # fmt: skip
     bars = _bars(rows).astype(float)
     kw = dict(entries=[0], sl_stop=0.10)
-    res, ref = _compare(bars, _sig(bars.index, **kw), fees=0.0, slippage=0.0, ambiguity="stop_first")
+    res, ref = _compare(
+        bars, _sig(bars.index, **kw), fees=0.0, slippage=0.0, ambiguity="stop_first"
+    )
     assert len(ref) == 1 and res.stats["exposure"].iloc[0] == pytest.approx(1 / 6)  # bar 1
     for after in ("bars", "recover"):
         sig = _sig(bars.index, **kw, after_stop=after, after_stop_bars=2)

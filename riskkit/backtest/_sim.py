@@ -137,29 +137,40 @@ def simulate(
     buf = np.empty(1, dtype=np.float64)
     bits = buf.view(np.uint64)
 
+    sl_lvl = np.nan
+    tp_lvl = np.nan
     for k in range(n):
+        if (
+            side == 0
+            and pending == 0
+            and (k == 0 or ruined or (ent[k - 1] == 0 and sent[k - 1] == 0))
+        ):
+            # flat and no entry decided: nothing can fill, equity and statistics unchanged
+            if record:
+                eq_out[k] = cash
+                side_out[k] = 0
+            continue
         ok_, hk, lk, ck = o[k], h[k], lo[k], c[k]
         reason = -1
         px = 0.0
         ambiguous = 0
         # ---- open: a gap through the target or the stop fills at the open
-        if side != 0:
-            if side > 0:
+        if side > 0:
+            if ok_ >= tp_lvl:
+                reason, px = R_TARGET_GAP, ok_
+            elif ok_ <= sl_lvl:
+                reason, px = R_STOP_GAP, ok_
+            elif trail and ok_ > ref:
+                ref = ok_
                 sl_lvl = ref * (1.0 - s)
-                tp_lvl = init_px * (1.0 + t)
-                if ok_ >= tp_lvl:
-                    reason, px = R_TARGET_GAP, ok_
-                elif ok_ <= sl_lvl:
-                    reason, px = R_STOP_GAP, ok_
-            else:
+        elif side < 0:
+            if ok_ <= tp_lvl:
+                reason, px = R_TARGET_GAP, ok_
+            elif ok_ >= sl_lvl:
+                reason, px = R_STOP_GAP, ok_
+            elif trail and ok_ < ref:
+                ref = ok_
                 sl_lvl = ref * (1.0 + s)
-                tp_lvl = init_px * (1.0 - t)
-                if ok_ <= tp_lvl:
-                    reason, px = R_TARGET_GAP, ok_
-                elif ok_ >= sl_lvl:
-                    reason, px = R_STOP_GAP, ok_
-            if reason < 0 and trail:
-                ref = max(ref, ok_) if side > 0 else min(ref, ok_)
         if reason < 0 and k > 0:
             # ---- the decision taken at bar k-1's close, filled at bar k's open
             d = k - 1
@@ -205,14 +216,14 @@ def simulate(
                 trail = trail_row[d] != 0
                 entry_k = k
                 pending = 0
+                if side > 0:
+                    sl_lvl = ref * (1.0 - s)
+                    tp_lvl = init_px * (1.0 + t)
+                else:
+                    sl_lvl = ref * (1.0 + s)
+                    tp_lvl = init_px * (1.0 - t)
         # ---- session: the bar's whole range, entry bar included
         if side != 0 and reason < 0:
-            if side > 0:
-                sl_lvl = ref * (1.0 - s)
-                tp_lvl = init_px * (1.0 + t)
-            else:
-                sl_lvl = ref * (1.0 + s)
-                tp_lvl = init_px * (1.0 - t)
             sl_hit = lk <= sl_lvl <= hk  # NaN (no stop) compares False
             tp_hit = lk <= tp_lvl <= hk
             if sl_hit and tp_hit:
@@ -229,7 +240,12 @@ def simulate(
             elif tp_hit:
                 reason, px = R_TARGET, tp_lvl
             elif trail:
-                ref = max(ref, hk) if side > 0 else min(ref, lk)
+                if side > 0 and hk > ref:
+                    ref = hk
+                    sl_lvl = ref * (1.0 - s)
+                elif side < 0 and lk < ref:
+                    ref = lk
+                    sl_lvl = ref * (1.0 + s)
         # ---- an exit fill (open gap, signal, or range)
         if reason >= 0 and side != 0:
             cash, xp, xfee = _exit_cash(cash, shares, side, px, fees, slip)
