@@ -261,3 +261,56 @@ def test_kernel_has_no_look_ahead(seed, cut):
     tb = b.trades[b.trades["exit_date"] <= bars.index[cut]]
     tb = tb[tb["exit_reason"] != "open"]
     pd.testing.assert_frame_equal(ta.reset_index(drop=True), tb.reset_index(drop=True))
+
+
+def test_deflated_sharpe_counts_identical_strategies_once_regression():
+    """Bug: identical strategies counted as separate trials (69-83 distinct curves of
+    123-127 per ticker). SYNTHETIC bars where only the 2% stop ever fires: the 5%..40%
+    stops and no stop are one strategy, so 2 distinct trials, not 9."""
+    idx = pd.date_range("2024-01-01", periods=60, freq="B")
+    rng = np.random.default_rng(3)
+    c = pd.Series(100 * np.exp(np.cumsum(rng.normal(0.001, 0.004, 60))), index=idx)
+    bars = pd.DataFrame({"open": c.shift(1).fillna(100.0), "close": c})
+    bars["high"] = bars[["open", "close"]].max(axis=1) * 1.001
+    bars["low"] = bars[["open", "close"]].min(axis=1) * 0.98  # one 2% dip per bar at most
+    base = Signals(entries=pd.Series(idx == idx[0], index=idx))
+    grid = {"sl_stop": [None, 0.021, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4]}
+    res = sweep({"X": bars}, {"X": base}, grid, fees=0.0, slippage=0.0, progress=False)
+    curves = {tuple(res.detail(int(i)).equity.iloc[:, 0].round(9)) for i in res.stats.index}
+    d = res.deflated_sharpe()
+    assert d["n_trials_raw"] == 9 and d["n_trials"] == len(curves) == 2
+
+
+def test_pooled_deflated_sharpe_uses_one_calendar_regression():
+    """Bug: the pooled DSR mixed per-session (252) and per-calendar-day (365) Sharpes.
+    Now every trial's annualised Sharpe is divided by sqrt(P) of the best's calendar."""
+    from riskkit.backtest.sweep import deflated_sharpe_of_trials
+
+    sharpe = pd.Series({"eq1": 1.2, "eq2": 0.6, "btc": 0.9})
+    ppy = pd.Series({"eq1": 252.0, "eq2": 252.0, "btc": 365.0})
+    r = pd.Series(
+        np.random.default_rng(5).normal(0.001, 0.02, 500),
+        index=pd.bdate_range("2020-01-01", periods=500),
+    )  # SYNTHETIC
+    d = deflated_sharpe_of_trials(sharpe, ppy, pd.Series(True, index=sharpe.index), lambda _: r)
+    by_hand = np.var([1.2 / np.sqrt(252), 0.6 / np.sqrt(252), 0.9 / np.sqrt(252)], ddof=1)
+    assert d["best_config"] == "eq1" and d["calendar_periods_per_year"] == 252
+    assert d["sharpe_variance"] == pytest.approx(by_hand, rel=1e-12)
+    mixed = np.var([1.2 / np.sqrt(252), 0.6 / np.sqrt(252), 0.9 / np.sqrt(365)], ddof=1)
+    assert abs(d["sharpe_variance"] - mixed) > 1e-5
+
+
+def test_stop_on_buy_and_hold_is_compared_like_with_like_regression():
+    """Bug: a stop on buy and hold exits for good, so "did the stop help" measured time out
+    of the market. With re-entry rules on the grid the stop stays (mostly) invested; the
+    study's comparison shows both exposures (REAL bundled IREN bars)."""
+    from riskkit.backtest.runs import compare_with_no_stop, run_stop_loss_sweep, stop_loss_table
+
+    grid = [{"signals": ["buy_and_hold"], "sl_stop": [None]},
+            {"signals": ["buy_and_hold"], "sl_stop": [0.1], "after_stop": ["wait", "bars"],
+             "after_stop_bars": [5]}]  # fmt: skip
+    res = run_stop_loss_sweep(["IREN"], grid=grid, walk_forward_windows=None, hedge_level=None,
+                              progress=False)  # fmt: skip
+    cmp = compare_with_no_stop(stop_loss_table(res)).loc["IREN"].loc["fixed"]
+    assert cmp.loc["wait", "exposure"] < 0.2 < 0.8 < cmp.loc["bars", "exposure"]
+    assert (cmp["exposure_no_stop"] > 0.99).all()
