@@ -103,44 +103,16 @@ def run_backtest_vectorbt(
 ) -> BacktestResult:
     """Backtest under the fill contract on vectorbt (cross-check of :func:`run_backtest`).
 
-    Parameters
-    ----------
-    bars
-        Open/high/low/close of one instrument on a sorted DatetimeIndex, no gaps.
-    signals
-        A :class:`Signals` or a mapping ``label -> Signals`` (one column per label), all
-        on ``bars.index``.
-    fees
-        Proportional fee on every fill (0.001 = 10 bp of traded value).
-    slippage
-        Proportional price slippage on every fill, against the trader (0.001 = 10 bp).
-    ambiguity
-        Rule for a bar whose range contains both the stop and the target:
-        ``"stop_first"``, ``"optimistic"`` or ``"pessimistic"`` (see module doc).
-    init_cash
-        Starting cash of each configuration.
-    periods_per_year
-        Annualisation factor; inferred from ``bars.index`` when None (252 for equity
-        sessions, 365 when weekends are present).
-    ticker
-        Name recorded in the result.
-
-    Returns
-    -------
-    BacktestResult
-        Stats per configuration, trades, daily equity, parameters and settings.
+    Parameters, return value and errors are those of
+    :func:`riskkit.backtest.run_backtest`; statistics come from
+    :func:`riskkit.backtest._metrics.equity_stats` of vectorbt's value curve (the kernel
+    streams its own), so comparing the two also checks the statistics.
 
     Raises
     ------
     DataError
-        Bad bars (missing, non-positive, inconsistent), signals off the bars' index, bad
-        cost or rule values.
-
-    Notes
-    -----
-    The fill contract is in the module docstring. Statistics are defined in
-    :func:`riskkit.backtest._metrics.equity_stats`; the equity curve is valued at each
-    bar's close.
+        As :func:`riskkit.backtest.run_backtest`, and for a ``Signals`` with
+        ``after_stop`` re-entry or a time-varying ``sl_trail`` (not expressed here).
 
     Examples
     --------
