@@ -140,6 +140,32 @@ def test_fast_garch_fit_is_bit_for_bit_arch_fit(rets, model):
         assert fast.convergence_flag == ref.convergence_flag == 0
 
 
+@pytest.mark.parametrize(("window", "level", "threshold"), [(250, 0.99, 0.9), (120, 0.995, 0.8)])
+def test_rolling_evt_is_bit_for_bit_per_window_evt(rets, window, level, threshold):
+    # the rolling EVT fits all windows together (_gpd_kernels); each forecast must be
+    # exactly evt_var_cvar on its window alone, the fallback to xi = 0 included
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from riskkit.risk._var_kernels import evt_var_cvar, rolling_evt_var_cvar
+
+    x = rets.to_numpy()
+    x = np.concatenate([x, np.random.default_rng(3).exponential(0.01, 300)])  # xi ~ 0 tails
+    w = sliding_window_view(x, window)[:-1]
+    v, c = rolling_evt_var_cvar(w, level, threshold=threshold, chunk=97)
+    ref = np.array([evt_var_cvar(row, level, threshold=threshold)[:2] for row in w])
+    np.testing.assert_array_equal(np.column_stack([v, c]), ref)
+
+
+def test_rolling_evt_raises_the_per_window_error():
+    from riskkit.risk._var_kernels import rolling_evt_var_cvar
+
+    w = np.random.default_rng(0).normal(0, 0.01, (5, 100))
+    with pytest.raises(DataError, match="inside the body of the distribution"):
+        rolling_evt_var_cvar(w, 0.6, threshold=0.7)
+    with pytest.raises(DataError, match="EVT needs at least 20 losses above the threshold"):
+        rolling_evt_var_cvar(w, 0.99, threshold=0.9)
+
+
 @pytest.mark.parametrize("method", ["historical", "cornish_fisher", "fhs"])
 def test_forecast_unchanged_when_future_changes(rets, method):
     # changing r_t and later returns must not change the forecast for t (no look-ahead)

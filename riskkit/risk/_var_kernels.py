@@ -17,6 +17,7 @@ __all__ = [
     "evt_var_cvar",
     "gpd_fit",
     "fhs_var_cvar",
+    "rolling_evt_var_cvar",
     "gaussian_var_cvar",
     "historical_var_cvar",
     "cornish_fisher_var_cvar",
@@ -170,11 +171,59 @@ def evt_var_cvar(
         )
     xi, beta = gpd_fit(y)
     xi, beta = float(xi), float(beta)
+    var, cvar = _pot_var_cvar(u, xi, beta, n, nu, p)
+    return var, cvar, {"u": u, "xi": xi, "beta": beta, "exceedances": nu}
+
+
+def _pot_var_cvar(
+    u: float, xi: float, beta: float, n: int, nu: int, p: float
+) -> tuple[float, float]:
+    """POT VaR/CVaR at tail probability p from the GPD (xi, beta) above threshold u."""
     ratio = n / nu * p
     # xi -> 0 is the exponential tail: beta/xi * (ratio^-xi - 1) -> -beta * log(ratio)
     var = u - beta * np.log(ratio) if abs(xi) < 1e-12 else u + beta / xi * (ratio**-xi - 1.0)
     cvar = (var + beta - xi * u) / (1.0 - xi) if xi < 1.0 else np.inf
-    return float(var), float(cvar), {"u": u, "xi": xi, "beta": beta, "exceedances": nu}
+    return float(var), float(cvar)
+
+
+def rolling_evt_var_cvar(
+    w: np.ndarray,
+    level: float,
+    *,
+    threshold: float = 0.90,
+    min_exceedances: int = 20,
+    chunk: int = 1024,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`evt_var_cvar` on every row of ``w`` (windows x observations), bit for bit.
+
+    Thresholds come from one row-wise quantile; the GPD fits of rows with the same number
+    of exceedances run together in :func:`riskkit.risk._gpd_kernels.gpd_fit_many`; the
+    tail formulas are evaluated per row exactly as in :func:`evt_var_cvar`. A row that
+    :func:`evt_var_cvar` would reject raises its DataError (the first such row).
+    """
+    from riskkit.risk._gpd_kernels import gpd_fit_many
+
+    losses = -np.asarray(w, dtype=float)
+    rows, n = losses.shape
+    p = 1.0 - level
+    out_v, out_c = np.empty(rows), np.empty(rows)
+    for c0 in range(0, rows, chunk):
+        lc = losses[c0 : c0 + chunk]
+        u = np.quantile(lc, threshold, axis=1)
+        above = lc > u[:, None]
+        nus = above.sum(axis=1)
+        bad = np.flatnonzero((nus < min_exceedances) | (p >= nus / n))
+        if bad.size:
+            evt_var_cvar(w[c0 + bad[0]], level, threshold=threshold)  # raises its DataError
+        for nu in np.unique(nus):
+            g = np.flatnonzero(nus == nu)
+            y = lc[g][above[g]].reshape(g.size, int(nu)) - u[g, None]
+            xi, beta = gpd_fit_many(y)
+            for j, i in enumerate(g.tolist()):
+                out_v[c0 + i], out_c[c0 + i] = _pot_var_cvar(
+                    float(u[i]), float(xi[j]), float(beta[j]), n, int(nu), p
+                )
+    return out_v, out_c
 
 
 def fhs_var_cvar(z: np.ndarray, mu: float, sigma: float, level: float) -> tuple[float, float]:

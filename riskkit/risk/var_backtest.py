@@ -21,7 +21,7 @@ from riskkit.risk import _garch
 from riskkit.risk._common import check_level, clean_series
 from riskkit.risk._var_kernels import (
     cornish_fisher_z,
-    evt_var_cvar,
+    rolling_evt_var_cvar,
 )
 from riskkit.risk.var import VAR_METHODS
 
@@ -209,10 +209,8 @@ def _rolling_kernel(
         return -(mu + sd * zcf), -(mu - sd * phi / p * bracket)
     out_v = np.empty(len(w))
     out_c = np.empty(len(w))
-    if method == "evt":
-        for i, row in enumerate(w):
-            out_v[i], out_c[i], _ = evt_var_cvar(row, level, threshold=evt_threshold)
-        return out_v, out_c
+    if method == "evt":  # evt_var_cvar on every window, the GPD fits run together
+        return rolling_evt_var_cvar(w, level, threshold=evt_threshold)
     # FHS: GARCH re-estimated every `refit_every` forecasts; in between, the variance
     # recursion with the last estimates is run forward one observation at a time, so the
     # forecast for t still uses returns up to t-1 only.
