@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -128,15 +129,85 @@ def _linear_constraint(coeff: np.ndarray, val: float):  # type: ignore[no-untype
     return fun
 
 
+class _NormalGarchNLL:
+    """arch's negative log-likelihood of a constant-mean GARCH/GJR with normal errors.
+
+    ``ARCHModel._loglikelihood`` written out for this one model, with the same numpy
+    expressions and arch's own variance recursion, so the values are the same bits;
+    the residual transforms, which depend on mu only, are kept while mu is unchanged
+    (the finite differences in the other parameters).
+    """
+
+    def __init__(self, am: Any) -> None:
+        from arch.univariate import volatility
+
+        v = am.volatility
+        if type(v) is not volatility.GARCH or v.power != 2.0 or am.num_params != 1:
+            raise DataError("internal: _NormalGarchNLL is for constant-mean GARCH(p, o, q).")
+        self._rec = volatility.rec
+        self._y = am._fit_y
+        self._pq = (v.p, v.o, v.q, self._y.shape[0])
+        self._c = np.log(2 * np.pi)
+        self._mu: float | None = None
+        self._fresids = self._sresids = self._r2 = self._y
+
+    def starting_values(self, v: Any, resids: np.ndarray, backcast: Any, var_bounds: Any):  # type: ignore[no-untyped-def]
+        """``GARCH.starting_values``: the best Gaussian likelihood on arch's 64-point grid.
+
+        arch's code for power 2 with the residual transforms made once, not per point.
+        """
+        p, o, q = v.p, v.o, v.q
+        alphas = [0.01, 0.05, 0.1, 0.2]
+        abg = [0.5, 0.7, 0.9, 0.98]
+        target = np.mean(np.absolute(resids) ** 2.0)
+        scale = np.mean(resids**2) / (target ** (2.0 / 2.0))
+        target *= scale ** (2.0 / 2)
+        fresids, sresids, r2 = np.absolute(resids) ** 2.0, np.sign(resids), resids**2.0
+        sigma2 = np.zeros(resids.shape[0], dtype=float)
+        svs, llfs = [], np.zeros(len(alphas) ** 2 * len(abg))
+        for i, (alpha, gamma, agb) in enumerate(itertools.product(alphas, alphas, abg)):
+            sv = (1.0 - agb) * target * np.ones(p + o + q + 1, dtype=float)
+            if p > 0:
+                sv[1 : 1 + p] = alpha / p
+                agb -= alpha
+            if o > 0:
+                sv[1 + p : 1 + p + o] = gamma / o
+                agb -= gamma / 2.0
+            if q > 0:
+                sv[1 + p + o : 1 + p + o + q] = agb / q
+            svs.append(sv)
+            self._rec.garch_recursion(
+                sv, fresids, sresids, sigma2, p, o, q, resids.shape[0], backcast, var_bounds
+            )
+            llfs[i] = float(np.sum(-0.5 * (self._c + np.log(sigma2) + r2 / sigma2)))
+        return svs[int(np.argmax(llfs))]
+
+    def __call__(self, params: np.ndarray, sigma2: np.ndarray, backcast: Any, var_bounds: Any):  # type: ignore[no-untyped-def]
+        mu = params[0]
+        if mu != self._mu:
+            resids = self._y - mu
+            self._fresids = np.absolute(resids) ** 2.0
+            self._sresids = np.sign(resids)
+            self._r2 = resids**2.0
+            self._mu = mu
+        p, o, q, nobs = self._pq
+        self._rec.garch_recursion(
+            params[1:], self._fresids, self._sresids, sigma2, p, o, q, nobs, backcast, var_bounds
+        )
+        lls = -0.5 * (self._c + np.log(sigma2) + self._r2 / sigma2)
+        return -float(np.sum(lls))
+
+
 def fit_garch_params(x: np.ndarray, *, model: str = "garch") -> GarchParams:
     """:func:`fit_garch` (normal errors) without building arch's result object.
 
     The same optimisation as ``arch_model(...).fit()``: arch's starting values, bounds,
-    linear constraints and negative log-likelihood go to the same SLSQP call. The only
-    difference is how the finite-difference derivatives are taken: scipy's generic
-    ``approx_derivative`` (called once per constraint row and per gradient, ~70% of a
-    fit) is replaced by the same forward-difference rule written out (same steps, same
-    function evaluations, same arithmetic), so the iterates and estimates are
+    linear constraints and negative log-likelihood go to the same SLSQP call. What
+    differs is overhead only: scipy's generic ``approx_derivative`` (called once per
+    constraint row and per gradient, ~70% of a fit) is replaced by the same
+    forward-difference rule written out (same steps, same function evaluations, same
+    arithmetic), and the likelihood and starting-value grid are arch's expressions for
+    this one model (:class:`_NormalGarchNLL`). The iterates and estimates are
     bit-for-bit those of ``fit_garch``; ``tests/test_risk_var_backtest.py`` checks
     this on many windows. It relies on arch's private model methods (arch 8.0).
     Non-convergence raises DataError, as in :func:`fit_garch`.
@@ -149,8 +220,9 @@ def fit_garch_params(x: np.ndarray, *, model: str = "garch") -> GarchParams:
     resids = am.resids(am.starting_values())
     backcast = v.backcast(resids)
     sigma2 = np.zeros(resids.shape[0], dtype=float)
-    sv_volatility = v.starting_values(resids)
+    func = _NormalGarchNLL(am)
     var_bounds = v.variance_bounds(resids)
+    sv_volatility = func.starting_values(v, resids, backcast, var_bounds)
     v.compute_variance(sv_volatility, resids, sigma2, backcast, var_bounds)
     std_resids = resids / np.sqrt(sigma2)
     parts = [am.constraints(), v.constraints(), d.constraints()]
@@ -166,7 +238,6 @@ def fit_garch_params(x: np.ndarray, *, model: str = "garch") -> GarchParams:
     lb = np.array([-np.inf if lo is None else float(lo) for lo, _ in bounds])
     ub = np.array([np.inf if hi is None else float(hi) for _, hi in bounds])
     sv = np.hstack([am.starting_values(), sv_volatility, d.starting_values(std_resids)])
-    func = am._loglikelihood
     args = (sigma2, backcast, var_bounds)
     last: dict[str, Any] = {"x": None, "f": 0.0, "cx": None, "jac": None}
 
