@@ -217,21 +217,25 @@ def _rolling_kernel(
     sc = _garch.SCALE
     y = sc * x
     sig2 = np.full(x.size, np.nan)
-    mu = omega = alpha = gamma = beta_ = 0.0
     sims = np.empty((len(w), window))  # row i: the filtered returns behind forecast i
-    for i in range(len(w)):
-        t = i + window
-        if i % refit_every == 0:
-            fit = _garch.fit_garch_params(x[t - window : t], model=garch_model)
-            prm = fit.params
-            mu, omega = prm["mu"], prm["omega"]
-            alpha, beta_ = prm["alpha[1]"], prm["beta[1]"]
-            gamma = prm.get("gamma[1]", 0.0)
-            sig2[t - window : t] = fit.conditional_volatility**2
-        e = y[t - 1] - mu
-        sig2[t] = omega + (alpha + gamma * (e < 0)) * e * e + beta_ * sig2[t - 1]
-        z = (y[t - window : t] - mu) / np.sqrt(sig2[t - window : t])
-        sims[i] = mu / sc + float(np.sqrt(sig2[t])) / sc * z  # what fhs_var_cvar simulates
+    for i0 in range(0, len(w), refit_every):
+        t0, t1 = i0 + window, min(i0 + refit_every, len(w)) + window  # forecasts t0..t1-1
+        fit = _garch.fit_garch_params(x[t0 - window : t0], model=garch_model)
+        prm = fit.params
+        mu, omega = prm["mu"], prm["omega"]
+        alpha, beta_ = prm["alpha[1]"], prm["beta[1]"]
+        gamma = prm.get("gamma[1]", 0.0)
+        sig2[t0 - window : t0] = fit.conditional_volatility**2
+        for t in range(t0, t1):
+            e = y[t - 1] - mu
+            sig2[t] = omega + (alpha + gamma * (e < 0)) * e * e + beta_ * sig2[t - 1]
+        # until the next refit, sig2 only grows at the end: the standardised residual of
+        # each past observation is the same in every window of the block, so the block's
+        # windows are views of one array (fhs_var_cvar simulates mu + sigma_t * z)
+        zz = (y[t0 - window : t1 - 1] - mu) / np.sqrt(sig2[t0 - window : t1 - 1])
+        sims[i0 : i0 + t1 - t0] = mu / sc + (np.sqrt(sig2[t0:t1]) / sc)[
+            :, None
+        ] * sliding_window_view(zz, window)
     # historical VaR/CVaR of each row, as fhs_var_cvar: the row quantiles in one call
     # (np.quantile on axis 1 is the 1-D quantile of every row), then each row's tail mean
     q = np.quantile(sims, p, axis=1)
