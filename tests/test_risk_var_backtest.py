@@ -140,6 +140,25 @@ def test_fast_garch_fit_is_bit_for_bit_arch_fit(rets, model):
         assert fast.convergence_flag == ref.convergence_flag == 0
 
 
+@pytest.mark.parametrize(("p", "o", "q"), [(1, 0, 1), (1, 1, 1), (2, 1, 2)])
+def test_garch_recursion_kernel_is_arch_recursion(rets, p, o, q):
+    # riskkit's numba recursion against arch's Cython one, bounds-check branches included
+    from arch.univariate.volatility import rec
+
+    from riskkit.risk._garch_kernels import garch_recursion
+
+    r = 100 * rets.to_numpy()
+    fresids, sresids = np.abs(r) ** 2.0, np.sign(r)
+    bounds = np.column_stack([np.full(r.size, 0.5), np.full(r.size, 8.0)])  # both bind
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        params = np.concatenate([[rng.uniform(0.01, 2)], rng.uniform(0, 0.5, p + o + q)])
+        ref, ours = np.zeros(r.size), np.zeros(r.size)
+        rec.garch_recursion(params, fresids, sresids, ref, p, o, q, r.size, 3.0, bounds)
+        garch_recursion(params, fresids, sresids, ours, p, o, q, r.size, 3.0, bounds)
+        np.testing.assert_array_equal(ours, ref)
+
+
 @pytest.mark.parametrize(("window", "level", "threshold"), [(250, 0.99, 0.9), (120, 0.995, 0.8)])
 def test_rolling_evt_is_bit_for_bit_per_window_evt(rets, window, level, threshold):
     # the rolling EVT fits all windows together (_gpd_kernels); each forecast must be

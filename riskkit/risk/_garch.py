@@ -133,7 +133,8 @@ class _NormalGarchNLL:
     """arch's negative log-likelihood of a constant-mean GARCH/GJR with normal errors.
 
     ``ARCHModel._loglikelihood`` written out for this one model, with the same numpy
-    expressions and arch's own variance recursion, so the values are the same bits;
+    expressions and arch's variance recursion (:mod:`riskkit.risk._garch_kernels`), so
+    the values are the same bits;
     the residual transforms, which depend on mu only, are kept while mu is unchanged
     (the finite differences in the other parameters).
     """
@@ -141,11 +142,16 @@ class _NormalGarchNLL:
     def __init__(self, am: Any) -> None:
         from arch.univariate import volatility
 
+        from riskkit.risk import _garch_kernels  # numba: imported when a fit runs
+
         v = am.volatility
         if type(v) is not volatility.GARCH or v.power != 2.0 or am.num_params != 1:
             raise DataError("internal: _NormalGarchNLL is for constant-mean GARCH(p, o, q).")
-        self._rec = volatility.rec
         self._y = am._fit_y
+        self._rec, self._rec_rows = (
+            _garch_kernels.garch_recursion,
+            _garch_kernels.garch_recursion_rows,
+        )
         self._pq = (v.p, v.o, v.q, self._y.shape[0])
         self._c = np.log(2 * np.pi)
         self._mu: float | None = None
@@ -163,8 +169,7 @@ class _NormalGarchNLL:
         scale = np.mean(resids**2) / (target ** (2.0 / 2.0))
         target *= scale ** (2.0 / 2)
         fresids, sresids, r2 = np.absolute(resids) ** 2.0, np.sign(resids), resids**2.0
-        sigma2 = np.zeros(resids.shape[0], dtype=float)
-        svs, llfs = [], np.zeros(len(alphas) ** 2 * len(abg))
+        svs = np.empty((len(alphas) ** 2 * len(abg), p + o + q + 1))
         for i, (alpha, gamma, agb) in enumerate(itertools.product(alphas, alphas, abg)):
             sv = (1.0 - agb) * target * np.ones(p + o + q + 1, dtype=float)
             if p > 0:
@@ -175,12 +180,15 @@ class _NormalGarchNLL:
                 agb -= gamma / 2.0
             if q > 0:
                 sv[1 + p + o : 1 + p + o + q] = agb / q
-            svs.append(sv)
-            self._rec.garch_recursion(
-                sv, fresids, sresids, sigma2, p, o, q, resids.shape[0], backcast, var_bounds
-            )
-            llfs[i] = float(np.sum(-0.5 * (self._c + np.log(sigma2) + r2 / sigma2)))
-        return svs[int(np.argmax(llfs))]
+            svs[i] = sv
+        # every grid point's variance path, then the Gaussian log-likelihoods row by row
+        # (a row sum of a C-ordered matrix is the 1-D sum of that row)
+        sigma2 = np.empty((svs.shape[0], resids.shape[0]))
+        self._rec_rows(
+            svs, fresids, sresids, sigma2, p, o, q, float(backcast), np.asarray(var_bounds)
+        )
+        llfs = (-0.5 * (self._c + np.log(sigma2) + r2 / sigma2)).sum(axis=1)
+        return svs[int(np.argmax(llfs))].copy()
 
     def __call__(self, params: np.ndarray, sigma2: np.ndarray, backcast: Any, var_bounds: Any):  # type: ignore[no-untyped-def]
         mu = params[0]
@@ -191,11 +199,11 @@ class _NormalGarchNLL:
             self._r2 = resids**2.0
             self._mu = mu
         p, o, q, nobs = self._pq
-        self._rec.garch_recursion(
+        self._rec(
             params[1:], self._fresids, self._sresids, sigma2, p, o, q, nobs, backcast, var_bounds
         )
         lls = -0.5 * (self._c + np.log(sigma2) + self._r2 / sigma2)
-        return -float(np.sum(lls))
+        return -float(lls.sum())
 
 
 def fit_garch_params(x: np.ndarray, *, model: str = "garch") -> GarchParams:
