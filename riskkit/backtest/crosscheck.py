@@ -135,7 +135,7 @@ def run_backtest_vectorbt(
         StopExitPrice,
     )
 
-    from riskkit.risk._annualization import infer_periods_per_year
+    from riskkit._annualization import infer_periods_per_year
 
     check_costs(fees, slippage, ambiguity, init_cash)
     b = _check_bars(bars)

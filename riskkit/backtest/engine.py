@@ -240,7 +240,7 @@ def run_backtest(
     >>> round(float(res.equity.iloc[-1, 0]), 6)  # bought at day 2's open 10, worth 13
     130.0
     """
-    from riskkit.risk._annualization import infer_periods_per_year
+    from riskkit._annualization import infer_periods_per_year
 
     fees, slip, rule, init_cash = check_costs(fees, slippage, ambiguity, init_cash)
     b = _check_bars(bars)

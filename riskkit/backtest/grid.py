@@ -177,7 +177,7 @@ def run_grid(
     """Expand the grid and run it: (stats, params, fingerprints, spec, periods per ticker)."""
     from tqdm.auto import tqdm
 
-    from riskkit.risk._annualization import infer_periods_per_year
+    from riskkit._annualization import infer_periods_per_year
 
     fees, slip, rule, init_cash = check_costs(fees, slippage, ambiguity, init_cash)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:

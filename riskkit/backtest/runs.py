@@ -221,7 +221,7 @@ def _walk_forward_table(
             warn(f"walk-forward skipped for {t}: {len(b)} bars < train+test={train + test}.")
             continue
         recs = tab[tab["ticker"] == t].to_dict("records")
-        sigs = {res.label(r): res.spec.signals_for(r) for r in recs}
+        sigs = {res.label(r): res.spec.signals_for(r) for r in recs}  # type: ignore[arg-type]
         wf = walk_forward(
             b, sigs, train=train, test=test, fees=fees, slippage=slippage,
             ambiguity=ambiguity, ticker=t,

@@ -298,7 +298,7 @@ def sweep_deflated_sharpe(res: BacktestResult, *, by_ticker: bool = False) -> di
     every Sharpe is put on the best configuration's calendar: see
     :func:`deflated_sharpe_of_trials` for the formula.
     """
-    from riskkit.risk._annualization import infer_periods_per_year
+    from riskkit._annualization import infer_periods_per_year
 
     init = float(res.settings["init_cash"])
     labels = list(res.stats.index)

@@ -135,7 +135,7 @@ def walk_forward(
     >>> len(wf.extras["folds"])
     3
     """
-    from riskkit.risk._annualization import infer_periods_per_year
+    from riskkit._annualization import infer_periods_per_year
 
     if not signals:
         raise DataError("signals is empty; pass at least one candidate configuration.")

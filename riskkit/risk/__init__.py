@@ -11,7 +11,7 @@ Conventions used everywhere in this package:
 * Series in gives a float out; DataFrame in gives a Series by column.
 """
 
-from riskkit.risk._annualization import (
+from riskkit._annualization import (
     Annualization,
     AnnualizedFloat,
     infer_periods_per_year,

@@ -12,7 +12,7 @@ from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries, warn
 
 if TYPE_CHECKING:
-    from riskkit.risk._annualization import Annualization
+    from riskkit._annualization import Annualization
 
 __all__ = [
     "apply_annualized",
@@ -287,7 +287,7 @@ def apply_annualized(
     share their dates). A Series gives an :class:`AnnualizedFloat`; a DataFrame gives a
     Series whose ``attrs`` record the factor of every column.
     """
-    from riskkit.risk._annualization import (
+    from riskkit._annualization import (
         AnnualizedFloat,
         annualized_series,
         infer_periods_per_year,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from riskkit._annualization import infer_periods_per_year
 from riskkit._errors import DataError
 from riskkit._validation import check_timeseries, warn
-from riskkit.risk._annualization import infer_periods_per_year
 
 __all__ = ["native_returns", "session_returns"]
 

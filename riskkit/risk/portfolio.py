@@ -131,7 +131,7 @@ def covariance_matrix(
     >>> bool(np.allclose(covariance_matrix(r), r.cov()))
     True
     """
-    from riskkit.risk._annualization import resolve_annualization
+    from riskkit._annualization import resolve_annualization
 
     full = _complete_rows(returns)
     x = full.to_numpy()

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from riskkit._annualization import AnnualizedFloat, resolve_annualization
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries, warn
-from riskkit.risk._annualization import AnnualizedFloat, resolve_annualization
 from riskkit.risk._common import apply_annualized, apply_columns, each_column
 from riskkit.risk.drawdown import _dd, _dd_columns
 

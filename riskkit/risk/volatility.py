@@ -14,10 +14,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._annualization import Annualization, resolve_annualization
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries
 from riskkit.risk import _garch
-from riskkit.risk._annualization import Annualization, resolve_annualization
 from riskkit.risk._common import clean_series
 
 __all__ = ["GarchResult", "ewma_volatility", "garch_volatility", "rolling_volatility"]
