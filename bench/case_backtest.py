@@ -220,8 +220,8 @@ def run(settings: Settings) -> list[CaseResult]:
     measures = (
         f"{TICKER} daily bars (REAL), MA-trend entry (close above its SMA, from "
         f"`strategies.stop_loss.stop_loss_signals`), fees {FEES:.1%} and slippage {SLIPPAGE:.1%} "
-        "per fill, all-in sizing. riskkit `run_backtest` (vectorbt on split open/session rows "
-        "+ a numba stop kernel, trade table and stats) vs raw vectorbt `Portfolio.from_signals` "
+        "per fill, all-in sizing. riskkit `run_backtest` (the fused kernel in record mode, plus "
+        "the trade table and stats as pandas) vs raw vectorbt `Portfolio.from_signals` "
         "with the signals shifted one bar and filled at the open (returns only the value curve) "
         "vs the plain-Python loop that the tests use as the independent reference. Signals are "
         "built once, outside the timing."
@@ -257,11 +257,12 @@ def run(settings: Settings) -> list[CaseResult]:
     _one(settings, bars, sigs, sweep, extra=[extra])
     for c in (single, sweep):
         c.notes.append(
-            "First-call times include numba compilation (or loading numba's on-disk cache) of "
-            "vectorbt's kernels. numba compiles once per process and argument types, so in a "
-            "table the first row needing a specialisation pays for it: riskkit's custom stop "
-            "kernel (`adjust_sl_func_nb`) forces its own specialisation of vectorbt's "
-            "simulation, and in 5b `sweep` (which calls `run_backtest`) pays before the "
-            "`run_backtest` row."
+            "First-call times include loading numba's on-disk cache (riskkit's kernels are "
+            "cached, so a new process compiles nothing) or compiling vectorbt's simulator "
+            "(not cached on disk: every process compiles it). In 5b the factory-form `sweep` "
+            "(which calls `run_backtest`) runs first and pays riskkit's cache load. One "
+            "configuration is dominated by pandas work around the kernel (checks, trade table); "
+            "the grid-native sweep (`python bench/run.py sweep`, SWEEP.md) is the form for many "
+            "configurations."
         )
     return [single.finish(), sweep.finish()]
