@@ -70,7 +70,7 @@ def test_empty_range():
 def test_bad_source_and_bad_ticker_type():
     with pytest.raises(DataError, match=r"source='web' is not allowed"):
         riskkit.load_prices(["BITF"], source="web")  # type: ignore[arg-type]
-    with pytest.raises(DataError, match=r"non-empty strings"):
+    with pytest.raises(DataError, match=r"non-empty string"):
         riskkit.load_prices([""], source="bundled")
 
 

@@ -67,14 +67,14 @@ def test_kill_during_write_leaves_previous_cache_intact(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", child], capture_output=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
-    stray = list(tmp_path.glob(".IREN.*.tmp"))
+    stray = list(tmp_path.glob(".IREN~*.tmp"))
     assert len(stray) == 1  # the half-written temp file, never the real one
     entry = PriceCache(tmp_path).read("IREN")
     assert entry is not None and entry.meta["source"] == "old"
     pd.testing.assert_frame_equal(entry.frame, old, check_freq=False)
     # the next successful write cleans the stray temp file up
     cache.write("IREN", _frame(6, 20.0), source="newer")
-    assert not list(tmp_path.glob(".IREN.*.tmp"))
+    assert not list(tmp_path.glob(".IREN~*.tmp"))
     assert cache.read("IREN").meta["rows"] == 6  # type: ignore[union-attr]
 
 
@@ -89,9 +89,9 @@ def test_exception_during_write_removes_temp_and_keeps_old(tmp_path, monkeypatch
         raise OSError("disk full (simulated)")
 
     monkeypatch.setattr(mod.pq, "write_table", boom)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(DataError, match=r"disk full.*previous cache file is unchanged"):
         cache.write("IREN", _frame(9, 1.0), source="new")
-    assert not list(tmp_path.glob(".IREN.*.tmp"))
+    assert not list(tmp_path.glob(".IREN~*.tmp"))
     assert cache.read("IREN").meta["source"] == "old"  # type: ignore[union-attr]
 
 

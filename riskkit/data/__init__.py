@@ -16,17 +16,22 @@ from riskkit.data.calendars import (
     next_session,
     session_on_or_after,
 )
-from riskkit.data.checks import Finding, check_prices
+from riskkit.data.checks import Finding, check_cache, check_prices, screen_download
+from riskkit.data.dates import DateLike, parse_date
 from riskkit.data.loader import fetch_to_cache, load_closes, load_prices, yahoo_reachable
-from riskkit.data.yahoo import YahooResult, default_fetcher, fetch_yahoo
+from riskkit.data.tickers import MAX_TICKER_LENGTH, validate_ticker
+from riskkit.data.yahoo import YahooResult, default_fetcher, fetch_yahoo, offline
 
 __all__ = [
+    "MAX_TICKER_LENGTH",
+    "DateLike",
     "Finding",
     "PriceCache",
     "YahooResult",
     "btc_session_returns",
     "bundled_tickers",
     "canonical_ticker",
+    "check_cache",
     "check_prices",
     "default_cache_dir",
     "default_fetcher",
@@ -38,10 +43,14 @@ __all__ = [
     "load_closes",
     "load_prices",
     "next_session",
+    "offline",
+    "parse_date",
     "read_close_extension",
     "read_dividends",
     "read_price_csv",
+    "screen_download",
     "session_on_or_after",
+    "validate_ticker",
     "yahoo_reachable",
     "yahoo_symbol",
 ]

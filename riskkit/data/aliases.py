@@ -7,6 +7,8 @@ catalog and the literature all use it). ``KEEL`` is accepted as input and maps t
 
 from __future__ import annotations
 
+from riskkit.data.tickers import validate_ticker
+
 __all__ = ["YAHOO_SYMBOLS", "canonical_ticker", "yahoo_symbol"]
 
 #: canonical riskkit ticker -> symbol to request from Yahoo
@@ -16,14 +18,17 @@ _TO_CANONICAL: dict[str, str] = {v: k for k, v in YAHOO_SYMBOLS.items()}
 
 
 def canonical_ticker(ticker: str) -> str:
-    """Upper-case a ticker and map known aliases to riskkit's canonical name.
+    """Validate and upper-case a ticker, and map known aliases to riskkit's canonical name.
+
+    Raises :class:`~riskkit.DataError` for names that are not tickers (see
+    :func:`riskkit.data.tickers.validate_ticker`).
 
     Examples
     --------
     >>> canonical_ticker("keel"), canonical_ticker("iren")
     ('BITF', 'IREN')
     """
-    t = ticker.strip().upper()
+    t = validate_ticker(ticker)
     return _TO_CANONICAL.get(t, t)
 
 

@@ -12,6 +12,7 @@ Adjustment is explicit: riskkit requests ``auto_adjust=False`` so ``close`` is t
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +22,9 @@ import pandas as pd
 from riskkit._errors import DataError, SourceUnavailableError
 from riskkit.data._schema import FIELDS
 from riskkit.data.aliases import canonical_ticker, yahoo_symbol
+from riskkit.data.dates import parse_date
 
-__all__ = ["Fetcher", "YahooResult", "default_fetcher", "fetch_yahoo"]
+__all__ = ["Fetcher", "YahooResult", "default_fetcher", "fetch_yahoo", "offline"]
 
 Fetcher = Callable[[list[str], str, str, float], pd.DataFrame]
 
@@ -36,8 +38,23 @@ _YF_FIELDS = {
 }
 
 
+def offline() -> bool:
+    """True when ``RISKKIT_OFFLINE`` is set to anything but ``''``, ``0``, ``false`` or ``no``."""
+    return os.environ.get("RISKKIT_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def default_fetcher(symbols: list[str], start: str, end: str, timeout: float) -> pd.DataFrame:
-    """Call ``yfinance.download`` (``end`` exclusive, daily bars, unadjusted + Adj Close)."""
+    """Call ``yfinance.download`` (``end`` exclusive, daily bars, unadjusted + Adj Close).
+
+    Raises :class:`~riskkit.SourceUnavailableError` at once, without touching the
+    network, when ``RISKKIT_OFFLINE`` is set (:func:`offline`); :func:`fetch_yahoo` does
+    not retry that error.
+    """
+    if offline():
+        raise SourceUnavailableError(
+            f"RISKKIT_OFFLINE is set, so Yahoo is not contacted for {symbols}. Unset it to "
+            "download, or use source='cache' or source='bundled'."
+        )
     import yfinance as yf
 
     out = yf.download(
@@ -87,7 +104,7 @@ def _split_by_ticker(raw: pd.DataFrame, symbols: list[str]) -> dict[str, pd.Data
     return out
 
 
-def _normalise(sub: pd.DataFrame, sym: str) -> pd.DataFrame:
+def _normalise(sub: pd.DataFrame, sym: str) -> tuple[pd.DataFrame, list[str]]:
     missing_fields = [f for f in _YF_FIELDS if f not in sub.columns]
     if missing_fields:
         raise DataError(
@@ -99,11 +116,21 @@ def _normalise(sub: pd.DataFrame, sym: str) -> pd.DataFrame:
         # Daily bars are stamped at the exchange's local midnight (or 00:00 UTC for
         # crypto): the session date is the local calendar date.
         idx = idx.tz_localize(None)
-    frame = pd.DataFrame(
-        {_YF_FIELDS[k]: pd.to_numeric(sub[k], errors="coerce").to_numpy(float) for k in _YF_FIELDS},
-        index=pd.DatetimeIndex(idx.normalize(), name="date"),
-    )[list(FIELDS)]
-    return frame
+    dates = pd.DatetimeIndex(idx.normalize(), name="date")
+    cols: dict[str, object] = {}
+    notes: list[str] = []
+    for k, f in _YF_FIELDS.items():
+        raw = sub[k]
+        num = pd.to_numeric(raw, errors="coerce")
+        if not pd.api.types.is_numeric_dtype(raw):
+            bad = (num.isna() & raw.notna()).to_numpy()
+            notes += [
+                f"{d.date()}: non-numeric {f} {v!r:.30}"
+                for d, v in zip(dates[bad], raw.to_numpy()[bad], strict=True)
+            ]
+        cols[f] = num.to_numpy(float)
+    frame = pd.DataFrame(cols, index=dates)[list(FIELDS)]
+    return frame, notes
 
 
 def fetch_yahoo(
@@ -117,6 +144,7 @@ def fetch_yahoo(
     timeout: float = 10.0,
     today: pd.Timestamp | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    raise_if_empty: bool = True,
 ) -> YahooResult:
     """Download daily bars for ``tickers`` from ``start`` to ``end`` (both inclusive).
 
@@ -132,6 +160,17 @@ def fetch_yahoo(
     today
         The current date (UTC). A row dated today is a partial session and is dropped
         and reported, never stored as if complete.
+    raise_if_empty
+        If False, an answer with no usable rows gives a result with every ticker in
+        ``missing`` instead of raising.
+
+    Notes
+    -----
+    With ``RISKKIT_OFFLINE=1`` the default fetcher fails at once with
+    :class:`~riskkit.SourceUnavailableError`: no network, no retry, no backoff. A fetcher
+    raising ``SourceUnavailableError`` is never retried.
+    Non-numeric values in Yahoo's answer are reported in ``dropped_rows`` (the value
+    becomes NaN; :func:`riskkit.data.fetch_to_cache` then rejects the row).
 
     Returns
     -------
@@ -142,19 +181,27 @@ def fetch_yahoo(
     Raises
     ------
     SourceUnavailableError
-        Every attempt failed (offline, blocked, rate limited) or nothing at all came back.
+        ``RISKKIT_OFFLINE`` is set, every attempt failed (offline, blocked, rate limited)
+        or nothing at all came back.
+    DataError
+        Bad tickers or dates (see :func:`riskkit.data.dates.parse_date`).
     """
-    fetch = fetcher or default_fetcher
     symbols = [yahoo_symbol(t) for t in tickers]
-    start_s = pd.Timestamp(start).strftime("%Y-%m-%d")
-    end_s = pd.Timestamp(end).strftime("%Y-%m-%d")
-    end_excl = (pd.Timestamp(end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    start_ts, end_ts = parse_date(start, "start"), parse_date(end, "end")
+    if start_ts > end_ts:
+        raise DataError(f"start {start_ts.date()} is after end {end_ts.date()}; swap them.")
+    fetch = fetcher or default_fetcher
+    start_s = start_ts.strftime("%Y-%m-%d")
+    end_s = end_ts.strftime("%Y-%m-%d")
+    end_excl = (end_ts + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     last_exc: Exception | None = None
     raw: pd.DataFrame | None = None
     for attempt in range(retries + 1):
         try:
             raw = fetch(symbols, start_s, end_excl, timeout)
             break
+        except SourceUnavailableError:  # offline, or a fetcher that knows: never retried
+            raise
         except Exception as exc:  # network stacks raise many types; all are retried
             last_exc = exc
             if attempt < retries:
@@ -166,7 +213,9 @@ def fetch_yahoo(
             "source='bundled' (offline snapshot) or source='cache'."
         )
     by_sym = _split_by_ticker(raw, symbols)
-    today_ts = (today or pd.Timestamp.now(tz="UTC").tz_localize(None)).normalize()
+    today_ts = parse_date(
+        today if today is not None else pd.Timestamp.now(tz="UTC"), "today", tz="UTC"
+    )
     frames: dict[str, pd.DataFrame] = {}
     missing: dict[str, str] = {}
     dropped: dict[str, list[str]] = {}
@@ -175,9 +224,9 @@ def fetch_yahoo(
         if sym not in by_sym:
             missing[name] = f"Yahoo returned no columns for {sym}"
             continue
-        frame = _normalise(by_sym[sym], sym)
+        frame, notes = _normalise(by_sym[sym], sym)
         empty_rows = frame[["open", "high", "low", "close"]].isna().all(axis=1)
-        notes = [f"{d.date()}: no prices in Yahoo's answer" for d in frame.index[empty_rows]]
+        notes += [f"{d.date()}: no prices in Yahoo's answer" for d in frame.index[empty_rows]]
         frame = frame[~empty_rows]
         if len(frame) and frame.index[-1] >= today_ts:
             notes.append(f"{frame.index[-1].date()}: partial session (dated today), dropped")
@@ -188,7 +237,7 @@ def fetch_yahoo(
         if notes:
             dropped[name] = notes
         frames[name] = frame
-    if not frames:
+    if not frames and raise_if_empty:
         raise SourceUnavailableError(
             f"Yahoo returned no data for any of {symbols} between {start_s} and {end_s}: "
             f"{missing}. Check the symbols and dates, or use source='bundled'."
