@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._errors import DataError
+from riskkit.data.dates import parse_date
 
 __all__ = [
     "CALENDAR_END",
@@ -56,12 +57,15 @@ def equity_calendar() -> xcals.ExchangeCalendar:
 def equity_sessions(start: str | pd.Timestamp, end: str | pd.Timestamp) -> pd.DatetimeIndex:
     """NYSE sessions from ``start`` to ``end`` inclusive, tz-naive, named ``date``.
 
+    ``start`` and ``end`` are read by :func:`riskkit.data.parse_date` (ISO dates or
+    date/Timestamp objects; a tz-aware value counts as its date in New York).
+
     Examples
     --------
     >>> list(equity_sessions("2025-11-26", "2025-12-01").strftime("%Y-%m-%d"))
     ['2025-11-26', '2025-11-28', '2025-12-01']
     """
-    start_ts, end_ts = pd.Timestamp(start), pd.Timestamp(end)
+    start_ts, end_ts = parse_date(start, "start"), parse_date(end, "end")
     if start_ts > end_ts:
         raise DataError(f"start {start_ts.date()} is after end {end_ts.date()}; swap them.")
     cal = equity_calendar()
