@@ -66,9 +66,15 @@ class FakeFetcher:
     """Records calls; serves synthetic bars for the symbols it knows."""
 
     def __init__(
-        self, known: dict[str, pd.DatetimeIndex], *, fail_times: int = 0, tz: str | None = None
+        self,
+        known: dict[str, pd.DatetimeIndex],
+        *,
+        fail_times: int = 0,
+        tz: str | None = None,
+        base_shift: float = 0.0,
     ):
         self.known = known
+        self.base_shift = base_shift
         self.fail_times = fail_times
         self.tz = tz
         self.calls: list[tuple[list[str], str, str]] = []
@@ -83,7 +89,7 @@ class FakeFetcher:
             if s in self.known:
                 d = self.known[s]
                 d = d[(d >= pd.Timestamp(start)) & (d < pd.Timestamp(end))]
-                f = one_symbol(d, base=10.0 + len(s))
+                f = one_symbol(d, base=10.0 + len(s) + self.base_shift)
                 if self.tz is not None:
                     f.index = f.index.tz_localize(self.tz)
                 dfs[s] = f

@@ -223,14 +223,6 @@ def fetch_to_cache(
                 f"{t}: every row Yahoo sent between {begin.date()} and {end_eff.date()} was "
                 f"rejected ({_listing(rejected, 3)}); nothing was stored."
             )
-        holes = [f for f in check_prices(new, t) if f.check == "missing_sessions" and f.count]
-        if holes:
-            warn(
-                f"{t}: Yahoo's answer lacks {holes[0].count} session(s) between "
-                f"{new.index[0].date()} and {new.index[-1].date()} (e.g. "
-                f"{', '.join(holes[0].examples)}); stored as received. Fetch that range "
-                "again later with start/end."
-            )
         with store.lock(t):  # merge with the cache as it is now, not as it was read
             try:
                 current = store.read(t)
@@ -238,6 +230,15 @@ def fetch_to_cache(
                 current = None  # already reported above; replaced by this download
             merged = _merge(current.frame, new, t) if current is not None else new
             store.write(t, merged, source="yahoo (yfinance, auto_adjust=False)")
+        span = merged[(merged.index >= new.index[0]) & (merged.index <= new.index[-1])]
+        holes = [f for f in check_prices(span, t) if f.check == "missing_sessions"]
+        if holes:
+            warn(
+                f"{t}: Yahoo's answer lacks {holes[0].count} session(s) between "
+                f"{new.index[0].date()} and {new.index[-1].date()} (e.g. "
+                f"{', '.join(holes[0].examples)}), and the cache has no rows for them. "
+                "Fetch that range again later with start/end."
+            )
         out[t] = _stamp(
             merged,
             "updated",
