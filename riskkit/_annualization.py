@@ -25,6 +25,13 @@ __all__ = [
 ]
 
 
+#: A median gap below this many days is sub-daily data.
+SUB_DAILY_GAP = 0.5
+#: If at least this share of rows shares a calendar day with another row, the data are
+#: sub-daily (two rows a day have a median gap that can look daily).
+SUB_DAILY_SHARE = 0.10
+
+
 @dataclass(frozen=True)
 class Annualization:
     """How many periods make a year, and where that number came from.
@@ -99,15 +106,19 @@ def infer_periods_per_year(index: pd.Index) -> Annualization:
     Raises
     ------
     DataError
-        If the index is not a DatetimeIndex or has fewer than 2 dates.
+        If the index is not a DatetimeIndex, has fewer than 2 dates, is sub-daily or has
+        a spacing that matches no calendar.
 
     Notes
     -----
     The median gap between dates decides the frequency: at most 4 days is daily, 5-10
     days weekly, 25-35 days monthly. Daily data counts as 24/7 when at least 10% of its
     dates fall on a Saturday or Sunday (a 7-day calendar has 2/7 = 28.6%); otherwise it is
-    an equity-session calendar with 252 sessions a year. Any other spacing cannot be
-    inferred: pass ``periods_per_year`` explicitly.
+    an equity-session calendar with 252 sessions a year. Sub-daily data (a median gap
+    under 12 hours, or at least 10% of the rows sharing a calendar day with another row,
+    as with two rows a day) are refused rather than annualised as daily: an hourly 24/7
+    index would otherwise get 365 instead of 8760. Any other spacing cannot be inferred
+    either: pass ``periods_per_year`` explicitly.
 
     Examples
     --------
@@ -129,6 +140,17 @@ def infer_periods_per_year(index: pd.Index) -> Annualization:
     # unit-safe (pandas 3 defaults to microseconds): convert to seconds explicitly
     gaps = np.diff(index.to_numpy()).astype("timedelta64[s]").astype(float) / 86_400.0
     med = float(np.median(gaps))
+    # local calendar days: a tz-aware index is read in its own zone
+    days = index.normalize()
+    shared_day = float(np.mean(days.duplicated(keep=False)))
+    if med < SUB_DAILY_GAP or shared_day >= SUB_DAILY_SHARE:
+        raise DataError(
+            f"the data look sub-daily (median gap {med * 24:.2f} hours; "
+            f"{shared_day:.0%} of the rows share a calendar day with another row), and "
+            "riskkit does not guess an intraday calendar. Pass periods_per_year: 8760 for "
+            "hourly 24/7 data (365 x 24), 1638 for hourly equity bars (252 x 6.5), "
+            "504 for two rows per equity session; or resample to daily first."
+        )
     if med <= 4:
         weekend_share = float(np.mean(index.day_of_week >= 5))
         if weekend_share >= 0.10:

@@ -34,7 +34,24 @@ def _as_bool(x: pd.Series | None, index: pd.Index, name: str) -> pd.Series:
         )
     if x.isna().any():
         raise DataError(f"Signals.{name} has NaN values; signals must be True/False.")
+    _check_bool_dtype(x, name)
     return x.astype(bool)
+
+
+def _check_bool_dtype(x: pd.Series, name: str) -> None:
+    """Refuse non-boolean signals: ``astype(bool)`` reads ``'False'`` and 2 as True."""
+    if x.isna().any():
+        raise DataError(f"Signals.{name} has NaN values; signals must be True/False.")
+    all_bool_objects = x.dtype == object and all(
+        isinstance(v, bool | np.bool_) for v in x.to_numpy()
+    )
+    if not pd.api.types.is_bool_dtype(x.dtype) and not all_bool_objects:
+        example = f" (e.g. {x.iloc[0]!r})" if len(x) else ""
+        raise DataError(
+            f"Signals.{name} must have a boolean dtype, got {x.dtype}{example}. "
+            "Strings such as 'False' would be read as True; convert explicitly, e.g. "
+            "x.map({'True': True, 'False': False}) or (x != 0) for 0/1 numbers."
+        )
 
 
 def _as_float(x: float | pd.Series | None, index: pd.Index, name: str) -> pd.Series:
@@ -138,6 +155,10 @@ class Signals:
             raise DataError(
                 f"Signals.entries must be a boolean pandas Series, got {type(self.entries).__name__}."
             )
+        for nm in ("entries", "exits", "short_entries", "short_exits", "sl_trail"):
+            v = getattr(self, nm, None)
+            if isinstance(v, pd.Series):
+                _check_bool_dtype(v, nm)
         if self.sl_stop is not None and self.sl_distance is not None:
             raise DataError(
                 "Give either sl_stop (fraction) or sl_distance (price units), not both."

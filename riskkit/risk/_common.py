@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 
 from riskkit._errors import DataError
-from riskkit._validation import NanPolicy, check_timeseries, warn
+from riskkit._validation import NanPolicy, check_timeseries, edge_nan_mask, warn
 
 if TYPE_CHECKING:
     from riskkit._annualization import Annualization
 
 __all__ = [
+    "NATIVE_CALENDAR_ATTR",
     "apply_annualized",
     "apply_by_column",
     "apply_columns",
@@ -26,6 +27,63 @@ __all__ = [
     "each_column",
     "without_attrs",
 ]
+
+
+#: ``attrs`` key set by :func:`riskkit.risk.native_returns`: interior NaNs are non-sessions.
+NATIVE_CALENDAR_ATTR = "riskkit_native_calendar"
+
+
+def _is_native(x: object) -> bool:
+    return isinstance(x, pd.DataFrame) and bool(x.attrs.get(NATIVE_CALENDAR_ATTR, False))
+
+
+def _label_date(v: object) -> str:
+    return str(v.date()) if isinstance(v, pd.Timestamp) else str(v)
+
+
+def report_nans(
+    name: str, checked: pd.Series | pd.DataFrame, nan: np.ndarray, *, native: bool, stacklevel: int
+) -> None:
+    """Warn about the NaNs dropped per column, split by kind.
+
+    For a DataFrame, NaNs before a column's first or after its last value are its listing
+    span (the column is used from its first to its last value); with ``native`` the
+    interior NaNs are the days the asset does not trade; any other NaN was dropped under
+    ``nan_policy='omit'``. One :class:`RiskkitWarning` per kind found.
+    """
+    if isinstance(checked, pd.Series):
+        n_nan = int(nan.sum())
+        if n_nan:
+            warn(
+                f"{name}: dropped {n_nan} NaN observation(s) (nan_policy='omit').",
+                stacklevel=stacklevel + 1,
+            )
+        return
+    labels = list(checked.columns)
+    edge = edge_nan_mask(nan)
+    spans = {}
+    for j in np.flatnonzero(edge.any(axis=0) & (~nan).any(axis=0)):
+        valid = checked.index[~nan[:, j]]
+        spans[labels[j]] = f"{_label_date(valid[0])} to {_label_date(valid[-1])}"
+    if spans:
+        warn(
+            f"{name}: column(s) used on their own listing span (NaN before the first or after "
+            f"the last value = not listed yet or delisted): {spans}.",
+            stacklevel=stacklevel + 1,
+        )
+    inner = (nan & ~edge).sum(axis=0)
+    dropped = {labels[j]: int(inner[j]) for j in np.flatnonzero(inner)}
+    if dropped and native:
+        warn(
+            f"{name}: each column on its own trading calendar (native returns); days without "
+            f"a session skipped per column: {dropped}.",
+            stacklevel=stacklevel + 1,
+        )
+    elif dropped:
+        warn(
+            f"{name}: dropped NaN observations per column (nan_policy='omit'): {dropped}.",
+            stacklevel=stacklevel + 1,
+        )
 
 
 def check_level(level: float) -> float:
@@ -81,36 +139,27 @@ def apply_by_column(
     (or a DataFrame when ``func`` returns Series). NaNs dropped under ``nan_policy='omit'``
     are reported with a RiskkitWarning.
     """
+    native = _is_native(x)
     checked = check_timeseries(
         x,
         name=name,
         min_length=min_length,
         nan_policy=nan_policy,
         require_datetime_index=require_datetime_index,
+        listing_span=True,
+        native_calendar=native,
     )
+    nan = np.isnan(column_values(checked))
     if isinstance(checked, pd.Series):
-        n_nan = int(checked.isna().sum())
-        if n_nan:
-            warn(
-                f"{name}: dropped {n_nan} NaN observation(s) (nan_policy='omit').",
-                stacklevel=stacklevel,
-            )
+        report_nans(name, checked, nan, native=native, stacklevel=stacklevel)
         return func(clean_series(checked, name=name, min_length=min_length, nan_policy=nan_policy))
     results: dict[Any, Any] = {}
-    dropped = {}
     for col in checked.columns:
         s = checked[col]
-        n_nan = int(s.isna().sum())
-        if n_nan:
-            dropped[col] = n_nan
         results[col] = func(
             clean_series(s, name=f"{name}[{col!r}]", min_length=min_length, nan_policy=nan_policy)
         )
-    if dropped:
-        warn(
-            f"{name}: dropped NaN observations per column (nan_policy='omit'): {dropped}.",
-            stacklevel=stacklevel,
-        )
+    report_nans(name, checked, nan, native=native, stacklevel=stacklevel)
     first = next(iter(results.values()))
     if isinstance(first, pd.Series):
         return pd.DataFrame(results)
@@ -210,12 +259,6 @@ def _runs(arr: np.ndarray, nan: np.ndarray) -> list[tuple[slice, np.ndarray]]:
     return runs
 
 
-def _dropped(nan: np.ndarray, labels: list[Any]) -> dict[Any, int]:
-    """``{column label: NaNs dropped}`` for the columns with NaNs, in column order."""
-    n_nan = nan.sum(axis=0)
-    return {labels[j]: int(n_nan[j]) for j in np.flatnonzero(n_nan)}
-
-
 def each_column(func: Callable[[np.ndarray], float]) -> Callable[[np.ndarray], np.ndarray]:
     """Turn a statistic of one 1-D array into a kernel for :func:`apply_columns`.
 
@@ -243,30 +286,27 @@ def apply_columns(
     Series in gives a float; DataFrame in gives a Series indexed by the columns. Dropped
     NaNs are reported exactly as :func:`apply_by_column` does.
     """
+    native = _is_native(x)
     checked = check_timeseries(
-        without_attrs(x), name=name, min_length=min_length, nan_policy=nan_policy
+        without_attrs(x),
+        name=name,
+        min_length=min_length,
+        nan_policy=nan_policy,
+        listing_span=True,
+        native_calendar=native,
     )
     arr = column_values(checked)
     nan = np.isnan(arr)
     labels = _column_labels(checked)
-    dropped = _dropped(nan, labels)
     runs = _runs(arr, nan)
     if isinstance(checked, pd.Series):
-        if dropped:
-            warn(
-                f"{name}: dropped {dropped[labels[0]]} NaN observation(s) (nan_policy='omit').",
-                stacklevel=stacklevel,
-            )
+        report_nans(name, checked, nan, native=native, stacklevel=stacklevel)
         ((_, values),) = runs
         return float(func(values)[0])
     out = np.empty(arr.shape[1])
     for cols, values in runs:
         out[cols] = func(values)
-    if dropped:
-        warn(
-            f"{name}: dropped NaN observations per column (nan_policy='omit'): {dropped}.",
-            stacklevel=stacklevel,
-        )
+    report_nans(name, checked, nan, native=native, stacklevel=stacklevel)
     return pd.Series(dict(zip(labels, out.tolist(), strict=True)), dtype=float)
 
 
@@ -294,13 +334,18 @@ def apply_annualized(
         user_annualization,
     )
 
+    native = _is_native(x)
     checked = check_timeseries(
-        without_attrs(x), name=name, min_length=min_length, nan_policy=nan_policy
+        without_attrs(x),
+        name=name,
+        min_length=min_length,
+        nan_policy=nan_policy,
+        listing_span=True,
+        native_calendar=native,
     )
     arr = column_values(checked)
     nan = np.isnan(arr)
     labels = _column_labels(checked)
-    dropped = _dropped(nan, labels)
     runs = _runs(arr, nan)
     # one factor per column, resolved in column order (the first column that cannot be
     # annualised raises); NaN-free columns share their dates, so theirs is inferred once
@@ -319,8 +364,7 @@ def apply_annualized(
     out = np.empty(arr.shape[1])
     for cols, values in runs:
         out[cols] = func(values, float(anns[cols.start].periods_per_year))
-    if dropped:
-        warn(f"{name}: dropped NaN observations (nan_policy='omit'): {dropped}.", stacklevel=4)
+    report_nans(name, checked, nan, native=native, stacklevel=4)
     if isinstance(checked, pd.Series):
         return AnnualizedFloat(float(out[0]), anns[0])
     return annualized_series(

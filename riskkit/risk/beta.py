@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._errors import DataError
-from riskkit._validation import check_timeseries, warn
+from riskkit._validation import check_timeseries, check_window_fits, warn
 
 __all__ = [
     "BetaResult",
@@ -118,6 +118,7 @@ def _rolling(returns, benchmark, window: int, what: str):
         raise DataError("benchmark must be one Series.")
     if isinstance(window, bool) or not isinstance(window, int) or window < 3:
         raise DataError(f"window must be an integer >= 3, got {window!r}.")
+    check_window_fits(r, window)
     frame = r.to_frame() if isinstance(r, pd.Series) else r
     out = {}
     for col in frame.columns:

@@ -14,6 +14,7 @@ import pandas as pd
 from riskkit._annualization import infer_periods_per_year
 from riskkit._errors import DataError
 from riskkit._validation import check_timeseries, warn
+from riskkit.risk._common import NATIVE_CALENDAR_ATTR
 
 __all__ = ["native_returns", "session_returns"]
 
@@ -43,6 +44,8 @@ def native_returns(closes: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         Same columns; row t holds ``P_t / P_prev - 1`` where the asset has a close at t,
         NaN elsewhere. The first observed close of each asset gives no return.
+        ``attrs["riskkit_native_calendar"]`` is True: the risk functions read each
+        column on its own calendar and skip (and report) its non-session NaNs.
 
     Examples
     --------
@@ -57,7 +60,10 @@ def native_returns(closes: pd.DataFrame) -> pd.DataFrame:
     for col in c.columns:
         s = c[col].dropna()
         out[col] = (s / s.shift(1) - 1.0).reindex(c.index)
-    return pd.DataFrame(out, index=c.index)
+    frame = pd.DataFrame(out, index=c.index)
+    # its NaNs mark days an asset does not trade: the risk functions skip them per column
+    frame.attrs[NATIVE_CALENDAR_ATTR] = True
+    return frame
 
 
 def session_returns(closes: pd.DataFrame, *, kind: str = "simple") -> pd.DataFrame:

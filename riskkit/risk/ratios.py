@@ -65,11 +65,35 @@ def _frame_std(a: np.ndarray) -> np.ndarray:
     return pd.DataFrame(a, copy=False).std(ddof=1).to_numpy(dtype=float)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray, p: float) -> np.ndarray:
-    """``num / den * sqrt(p)``, NaN where ``den == 0``."""
+#: Dispersion at or below this fraction of the series' scale counts as none (rounding noise).
+NEGLIGIBLE_DISPERSION = 1e-8
+
+
+def _negligible(den: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """True where the dispersion ``den`` is 0 or within rounding noise of ``scale``."""
+    return ~(den > NEGLIGIBLE_DISPERSION * np.abs(scale))
+
+
+def _warn_negligible(what: str, bad: np.ndarray, *, stacklevel: int) -> None:
+    if bad.any():
+        warn(
+            f"{what}: the dispersion of {int(bad.sum())} series is zero or negligible (at most "
+            f"{NEGLIGIBLE_DISPERSION:g} of its mean absolute value), so the ratio is not "
+            "defined; returned NaN. A constant return series has no risk to divide by.",
+            stacklevel=stacklevel,
+        )
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, p: float, scale: np.ndarray, what: str) -> np.ndarray:
+    """``num / den * sqrt(p)``, NaN (with a warning) where ``den`` is negligible vs ``scale``.
+
+    Called from the column kernels of the public ratio functions: the warning points at
+    the user's call (warn, _warn_negligible, _ratio, kernel, apply_annualized, public).
+    """
+    _warn_negligible(what, _negligible(den, scale) & (den == den), stacklevel=7)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = num / den * np.sqrt(p)
-    return np.where(den == 0, np.nan, out)
+    return np.where(_negligible(den, scale), np.nan, out)
 
 
 def annualized_return(
@@ -147,7 +171,9 @@ def sharpe_ratio(
     Notes
     -----
     ``SR = mean(r - rf) / std(r - rf, ddof=1) * sqrt(P)`` (arithmetic mean; no
-    autocorrelation correction). Identical to ``empyrical.sharpe_ratio`` and
+    autocorrelation correction). When ``std <= 1e-8 * mean(|r - rf|)``
+    (:data:`NEGLIGIBLE_DISPERSION`) the dispersion is rounding noise (a constant series
+    would otherwise give ~1e16) and the ratio is NaN with a ``RiskkitWarning``. Identical to ``empyrical.sharpe_ratio`` and
     ``quantstats.stats.sharpe`` given the same P. quantstats' ``smart=True`` and
     backtesting.py's geometric-mean "Sharpe" are different statistics.
 
@@ -166,7 +192,7 @@ def sharpe_ratio(
 
     def columns(a: np.ndarray, p: float) -> np.ndarray:
         ex = a - risk_free
-        return _ratio(_column_mean(ex), _frame_std(ex), p)
+        return _ratio(_column_mean(ex), _frame_std(ex), p, np.abs(ex).mean(axis=0), "sharpe_ratio")
 
     return apply_annualized(
         returns, columns, periods_per_year=periods_per_year, nan_policy=nan_policy
@@ -186,7 +212,8 @@ def sortino_ratio(
     -----
     ``DD = sqrt(mean(min(r - m, 0)^2))`` over **all** n observations (not only the
     negative ones) and ``Sortino = mean(r - m) / DD * sqrt(P)``, m the required return per
-    period (Sortino and Price, 1994). Identical to ``empyrical.sortino_ratio`` and, for
+    period (Sortino and Price, 1994). NaN when DD = 0 (no shortfall) and, with a
+    ``RiskkitWarning``, when ``0 < DD <= 1e-8 * mean(|r - m|)`` (rounding noise). Identical to ``empyrical.sortino_ratio`` and, for
     m = 0, to ``quantstats.stats.sortino``.
 
     Examples
@@ -200,7 +227,10 @@ def sortino_ratio(
     def columns(a: np.ndarray, p: float) -> np.ndarray:
         d = a - required_return
         dd = np.sqrt(np.mean(np.minimum(d, 0.0) ** 2, axis=0))
-        return _ratio(d.mean(axis=0), dd, p)
+        # no shortfall at all (dd == 0) is the textbook NaN, not a negligible dispersion
+        out = _ratio(d.mean(axis=0), np.where(dd == 0, np.nan, dd), p, np.abs(d).mean(axis=0),
+                     "sortino_ratio")  # fmt: skip
+        return np.where(dd == 0, np.nan, out)
 
     return apply_annualized(
         returns, columns, periods_per_year=periods_per_year, nan_policy=nan_policy
@@ -370,7 +400,9 @@ def down_capture(
 def _psr(x: np.ndarray, sr_star: float) -> float:
     n = x.size
     sd = float(np.std(x, ddof=1))
-    if sd == 0:
+    scale = float(np.mean(np.abs(x)))
+    if sd == 0 or sd <= NEGLIGIBLE_DISPERSION * scale:
+        _warn_negligible("probabilistic_sharpe_ratio", np.array([True]), stacklevel=9)
         return np.nan
     sr = float(np.mean(x)) / sd
     g3 = float(stats.skew(x, bias=True))
@@ -395,7 +427,8 @@ def probabilistic_sharpe_ratio(
     **non-annualised** Sharpe (ddof=1), g3 the skewness and g4 the (raw, non-excess)
     kurtosis, both moment estimators (1/n) as in Bailey and Lopez de Prado (2012).
     quantstats' ``probabilistic_sharpe_ratio`` uses pandas' bias-adjusted skewness and
-    kurtosis instead, so it differs slightly in small samples.
+    kurtosis instead, so it differs slightly in small samples. NaN, with a
+    ``RiskkitWarning``, when ``std <= 1e-8 * mean(|r|)`` (no dispersion to speak of).
 
     References
     ----------

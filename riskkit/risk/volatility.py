@@ -16,7 +16,7 @@ import pandas as pd
 
 from riskkit._annualization import Annualization, resolve_annualization
 from riskkit._errors import DataError
-from riskkit._validation import NanPolicy, check_timeseries
+from riskkit._validation import NanPolicy, check_timeseries, check_window_fits
 from riskkit.risk import _garch
 from riskkit.risk._common import clean_series
 
@@ -84,6 +84,7 @@ def rolling_volatility(
     x = check_timeseries(returns, min_length=2, nan_policy=nan_policy)
     if isinstance(window, bool) or not isinstance(window, int) or window < 2:
         raise DataError(f"window must be an integer >= 2, got {window!r}.")
+    check_window_fits(x, window)
     out = x.rolling(window, min_periods=window).std(ddof=1)
     return _annotate(out, x, annualize, periods_per_year)
 
