@@ -8,6 +8,7 @@ file or a DataFrame with at least ``event_id, ticker, date`` (``timing`` and
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -48,6 +49,79 @@ _TIMING_ALIASES = {
 }
 
 
+def _read_events_csv(path: Path) -> pd.DataFrame:
+    """Read a user's events CSV (UTF-8, comma-separated) with one-line errors.
+
+    Empty files, other encodings (UTF-16, latin-1/Windows-1252) and other delimiters
+    (``;``, tab) are named in the error instead of surfacing as a parser traceback.
+    """
+    name = path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"events file {str(path)!r} cannot be read: {exc.strerror}.") from exc
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 1 and b"\x00" in data[:200]):
+        raise DataError(
+            f"events file {name} is UTF-16 encoded; riskkit reads UTF-8. Save it as "
+            "'CSV UTF-8' (Excel) or convert it with iconv -f UTF-16 -t UTF-8."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"events file {name} is not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}; "
+            "latin-1 or Windows-1252?). Save it as 'CSV UTF-8' or convert it with "
+            "iconv -f latin1 -t UTF-8."
+        ) from exc
+    if not text.strip():
+        raise DataError(
+            f"events file {name} is empty; it needs a header line 'event_id,ticker,date' "
+            "and one line per event."
+        )
+    header = text.lstrip().splitlines()[0]
+    if "," not in header:
+        for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if sep in header:
+                raise DataError(
+                    f"events file {name} separates its columns with {label}; riskkit reads "
+                    "comma-separated files (header 'event_id,ticker,date'). Re-save it with "
+                    "commas, or read it yourself: load_events(pd.read_csv(path, sep=';')) ."
+                )
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
+        msg = " ".join(str(exc).split())
+        raise DataError(
+            f"events file {name} is not a valid CSV ({msg}); quote fields that contain commas."
+        ) from exc
+
+
+def _event_dates(values: pd.Series, ids: pd.Series, what: str) -> pd.Series:
+    """Each event's US date: ISO dates as they are, times with an offset in New York.
+
+    ``2025-11-04T02:00:00Z`` is 21:00 on 2025-11-03 in New York, so its date is
+    2025-11-03 (and an 'after close' timing then gives day 0 on 11-04). Each value is
+    parsed on its own, so mixed offsets are fine.
+    """
+    from riskkit.data import parse_date
+
+    out: list[pd.Timestamp | None] = []
+    bad: list[str] = []
+    for v, eid in zip(values, ids, strict=True):
+        try:
+            out.append(parse_date(str(v).strip(), "date"))
+        except DataError:
+            bad.append(eid)
+            out.append(None)
+    if bad:
+        raise DataError(
+            f"{what}: unparseable date for event(s) {bad[:5]}; write dates as YYYY-MM-DD "
+            "(or an ISO date-time with an offset, e.g. 2025-11-04T02:00:00Z, read in New York)."
+        )
+    return pd.Series(pd.DatetimeIndex(out), index=values.index)
+
+
 def _read_bundled() -> pd.DataFrame:
     f = resources.files("riskkit").joinpath("_bundled").joinpath("events").joinpath("events.csv")
     with resources.as_file(f) as p:
@@ -66,7 +140,9 @@ def load_events(
     events
         None for the bundled catalog; a CSV path; or a DataFrame. Required columns:
         ``event_id`` (unique), ``ticker``, ``date`` (``YYYY-MM-DD``, the US local date the
-        news became public). Optional: ``timing`` (one of :data:`TIMINGS`; a missing
+        news became public; an ISO date-time with an offset, such as
+        ``2025-11-04T02:00:00Z``, is converted to America/New_York first, each row on its
+        own). A CSV must be UTF-8 and comma-separated. Optional: ``timing`` (one of :data:`TIMINGS`; a missing
         column means ``"during session"``, with a warning), ``event_type`` (default
         ``"event"``), ``reported_move_pct`` (a number or empty) and any other columns,
         kept as they are.
@@ -82,8 +158,10 @@ def load_events(
     Raises
     ------
     DataError
-        Missing required column, empty or duplicate ``event_id``, unparseable date, unknown
-        timing, unknown ticker, non-numeric ``reported_move_pct``.
+        Missing required column, empty or duplicate ``event_id``, unparseable or ambiguous
+        date (``10/11/2025``), unknown timing, unknown ticker, non-numeric or non-finite
+        ``reported_move_pct``; an empty file, a file that is not UTF-8 or not
+        comma-separated.
 
     Examples
     --------
@@ -98,7 +176,7 @@ def load_events(
         path = Path(events)
         if not path.is_file():
             raise DataError(f"events file {str(path)!r} does not exist; pass a CSV path.")
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        raw = _read_events_csv(path)
         what = f"events file {path.name}"
     elif isinstance(events, pd.DataFrame):
         raw = events.copy()
@@ -121,14 +199,7 @@ def load_events(
     dups = df.loc[df["event_id"].duplicated(), "event_id"].unique().tolist()
     if dups:
         raise DataError(f"{what} has duplicate event_id(s) {dups[:5]}; ids must be unique.")
-    dates = pd.to_datetime(df["date"].astype(str).str.strip(), errors="coerce", format="mixed")
-    bad = df.loc[dates.isna(), "event_id"].tolist()
-    if bad:
-        raise DataError(
-            f"{what}: unparseable date for event(s) {bad[:5]}; write dates as YYYY-MM-DD."
-        )
-    df["date"] = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
-    df["date"] = df["date"].dt.normalize()
+    df["date"] = _event_dates(df["date"], df["event_id"], what)
     if "timing" not in df.columns:
         warn(
             f"{what} has no 'timing' column; every event is treated as 'during session' "
@@ -154,6 +225,12 @@ def load_events(
             raise DataError(
                 f"{what}: reported_move_pct is not a number for {bad[:5]}; use e.g. -18.9 or "
                 "leave it empty."
+            )
+        inf = df.loc[np.isinf(num.astype(float)), "event_id"].tolist()
+        if inf:
+            raise DataError(
+                f"{what}: reported_move_pct is not finite for {inf[:5]} (a value such as 1e400 "
+                "overflows to inf); give the move in percent, e.g. -18.9, or leave it empty."
             )
         df["reported_move_pct"] = num.astype(float)
     else:
@@ -340,6 +417,15 @@ def audit_catalog(
     """
     ev = load_events(events)
     ev = ev[(ev["ticker"] != MARKET_TICKER) & ev["reported_move_pct"].notna()]
+    if ev.empty:  # nothing to audit (e.g. a minimal event_id,ticker,date catalog)
+        cols = ["event_id", "ticker", "day0", "return_day0", "return_day0_1"]
+        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
+        empty["event_id"] = empty["event_id"].astype(object)
+        empty["ticker"] = empty["ticker"].astype(object)
+        empty["day0"] = pd.Series(dtype="datetime64[ns]")
+        empty["reported_move_pct"] = pd.Series(dtype=float)
+        empty["sign_disagrees"] = pd.Series(dtype=bool)
+        return empty
     if closes is None:
         from riskkit.data import load_closes
 

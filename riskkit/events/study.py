@@ -127,14 +127,36 @@ def _prepare(returns, factors, model, market, total_return) -> _Prepared:
     if isinstance(returns, pd.Series):
         returns = returns.to_frame(returns.name or "asset")
     check_timeseries(returns, name="returns", min_length=1, nan_policy="omit")
-    returns = returns.copy()  # never change the caller's frame
+    notes: list[str] = []
+    returns = _session_dates(returns.copy(), "returns", notes)  # never change the caller's
     if isinstance(factors, pd.Series):
         factors = factors.to_frame(factors.name or "market")
     if factors is not None:
         check_timeseries(factors, name="factors", min_length=1, nan_policy="omit")
-        factors = factors.reindex(returns.index)
+        factors = _session_dates(factors.copy(), "factors", notes).reindex(returns.index)
     returns.columns = [str(c).upper() for c in returns.columns]
-    return _Prepared(returns, factors, "user-supplied returns and factors")
+    return _Prepared(returns, factors, "user-supplied returns and factors", notes)
+
+
+def _session_dates(frame: pd.DataFrame, name: str, notes: list[str]) -> pd.DataFrame:
+    """A tz-aware daily index read as session dates: the wall-clock date in its own zone.
+
+    Event days are naive US dates, so a tz-aware index (a ``...-05:00`` close stamp, or
+    Yahoo's midnight UTC) is labelled by its local date; converting midnight UTC to New
+    York would move every session back one day.
+    """
+    idx = frame.index
+    if not isinstance(idx, pd.DatetimeIndex) or idx.tz is None:
+        return frame
+    dates = idx.tz_localize(None).normalize()
+    if dates.has_duplicates:
+        raise DataError(
+            f"{name} has several rows on one date in its zone {idx.tz}; event studies take "
+            "one return per session. Resample to daily first."
+        )
+    frame.index = dates
+    notes.append(f"{name}: tz-aware index ({idx.tz}) read as session dates in that zone.")
+    return frame
 
 
 def event_study(
