@@ -15,7 +15,7 @@ from riskkit.data.aliases import canonical_ticker
 from riskkit.data.bundled import BUNDLED_SOURCE, bundled_tickers, read_bundled
 from riskkit.data.cache import PriceCache
 from riskkit.data.calendars import equity_sessions, is_24_7
-from riskkit.data.checks import check_prices, screen_download
+from riskkit.data.checks import screen_download
 from riskkit.data.dates import DateLike, parse_date
 from riskkit.data.yahoo import Fetcher, fetch_yahoo, offline
 
@@ -105,6 +105,15 @@ def _merge(old: pd.DataFrame, new: pd.DataFrame, ticker: str) -> pd.DataFrame:
             f"Yahoo's answer and were kept (e.g. {', '.join(str(d.date()) for d in kept[:3])})."
         )
     return merged
+
+
+def _holes(
+    ticker: str, merged: pd.DataFrame, new: pd.DataFrame, *, rejected: pd.Index
+) -> pd.DatetimeIndex:
+    """Sessions inside the download's span that neither it nor the cache has (not rejected)."""
+    lo, hi = new.index[0], new.index[-1]
+    expected = pd.date_range(lo, hi, freq="D") if is_24_7(ticker) else equity_sessions(lo, hi)
+    return pd.DatetimeIndex(expected.difference(merged.index).difference(rejected))
 
 
 def _stamp(frame: pd.DataFrame, status: str, message: str) -> pd.DataFrame:
@@ -230,14 +239,13 @@ def fetch_to_cache(
                 current = None  # already reported above; replaced by this download
             merged = _merge(current.frame, new, t) if current is not None else new
             store.write(t, merged, source="yahoo (yfinance, auto_adjust=False)")
-        span = merged[(merged.index >= new.index[0]) & (merged.index <= new.index[-1])]
-        holes = [f for f in check_prices(span, t) if f.check == "missing_sessions"]
-        if holes:
+        holes = _holes(t, merged, new, rejected=res.frames[t].index.difference(new.index))
+        if len(holes):
             warn(
-                f"{t}: Yahoo's answer lacks {holes[0].count} session(s) between "
+                f"{t}: Yahoo's answer lacks {len(holes)} session(s) between "
                 f"{new.index[0].date()} and {new.index[-1].date()} (e.g. "
-                f"{', '.join(holes[0].examples)}), and the cache has no rows for them. "
-                "Fetch that range again later with start/end."
+                f"{', '.join(str(d.date()) for d in holes[:3])}), and the cache has no rows "
+                "for them. Fetch that range again later with start/end."
             )
         out[t] = _stamp(
             merged,
