@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Literal, TypeVar
 
 import numpy as np
@@ -10,7 +11,15 @@ import pandas as pd
 from riskkit._errors import DataError
 from riskkit._validation import check_timeseries, warn
 
-__all__ = ["align", "log_returns", "simple_returns", "to_log", "to_simple", "total_returns"]
+__all__ = [
+    "Calendar",
+    "align",
+    "log_returns",
+    "simple_returns",
+    "to_log",
+    "to_simple",
+    "total_returns",
+]
 
 T = TypeVar("T", pd.Series, pd.DataFrame)
 
@@ -26,34 +35,90 @@ def _check_prices(prices: T) -> T:
     return prices
 
 
-def simple_returns(prices: T) -> T:
-    """Simple returns ``R_t = P_t / P_{t-1} - 1`` between consecutive rows.
+Calendar = Literal["own", "shared"]
 
-    No price is filled: a return next to a missing price is NaN (a column that starts
-    later keeps leading NaNs). The first row, which has no return, is dropped.
+
+def _per_column(prices: T, op: str, calendar: Calendar) -> T:
+    """Returns between each column's consecutive non-missing prices, or between rows."""
+    if calendar not in ("own", "shared"):
+        raise DataError(f"calendar={calendar!r} is not allowed; use 'own' or 'shared'.")
+
+    def ratio(p: pd.Series) -> pd.Series:
+        return p / p.shift(1)
+
+    frame = prices.to_frame() if isinstance(prices, pd.Series) else prices
+    if calendar == "own":
+        cols = {c: ratio(frame[c].dropna()).reindex(frame.index) for c in frame.columns}
+        rel = pd.DataFrame(cols, index=frame.index, columns=frame.columns)
+    else:
+        rel = ratio(frame)
+        own = pd.DataFrame(
+            {c: ratio(frame[c].dropna()).reindex(frame.index) for c in frame.columns},
+            index=frame.index,
+            columns=frame.columns,
+        )
+        lost = (rel.isna() & own.notna()).sum()
+        lost = lost[lost > 0]
+        if len(lost):
+            listing = ", ".join(f"{c}: {int(n)}" for c, n in lost.items())
+            warn(
+                f"{op}(calendar='shared'): returns next to a missing price are NaN, so "
+                f"{int(lost.sum())} return(s) were lost ({listing}); pass calendar='own' to "
+                "compute each column on its own dates.",
+                stacklevel=4,
+            )
+    out = (rel - 1.0) if op == "simple_returns" else rel.apply(np.log)
+    out = out.iloc[1:]
+    out.attrs = copy.deepcopy(prices.attrs)  # provenance (load_closes' sources) travels on
+    if isinstance(prices, pd.Series):
+        return out.iloc[:, 0].rename(prices.name)  # type: ignore[return-value]
+    return out  # type: ignore[return-value]
+
+
+def simple_returns(prices: T, *, calendar: Calendar = "own") -> T:
+    """Simple returns ``R_t = P_t / P_{t-1} - 1``, each column on its own calendar.
+
+    No price is filled. With ``calendar="own"`` (default) each column's return at ``t``
+    is taken from its previous *non-missing* price, so a wide frame mixing equities and
+    BTC-USD (``load_prices([..., "BTC-USD"])["close"]``, whose index is the union of both
+    calendars) keeps every Monday and post-holiday equity return (Friday to Monday); a
+    column has NaN only on dates where it has no price, and at its first price.
 
     Parameters
     ----------
     prices
         Positive prices on a sorted unique DatetimeIndex.
+    calendar
+        ``"own"``: between each column's consecutive non-missing prices. ``"shared"``:
+        between consecutive rows, so a return next to a missing price is NaN; a
+        :class:`~riskkit.RiskkitWarning` then counts, per column, the returns lost that way.
 
     Returns
     -------
     Series or DataFrame
         Same type and columns as ``prices``, index ``prices.index[1:]``.
 
+    Notes
+    -----
+    A NaN inside one column's data (a missing session, not a different calendar) is
+    bridged the same way under ``"own"``: the next return spans from the last price.
+    ``riskkit data check`` reports such missing sessions.
+
     Examples
     --------
     >>> p = pd.Series([100.0, 110.0, 99.0], index=pd.date_range("2025-01-01", periods=3))
     >>> simple_returns(p).round(4).tolist()
     [0.1, -0.1]
+    >>> wide = pd.DataFrame({"EQ": [10.0, None, None, 11.0], "BTC": [1.0, 2.0, 2.0, 4.0]},
+    ...                     index=pd.date_range("2025-11-14", periods=4))  # Fri..Mon
+    >>> simple_returns(wide)["EQ"].round(2).tolist()  # Monday's return: 11 / 10 - 1
+    [nan, nan, 0.1]
     """
     _check_prices(prices)
-    out = prices / prices.shift(1) - 1.0
-    return out.iloc[1:]
+    return _per_column(prices, "simple_returns", calendar)
 
 
-def log_returns(prices: T) -> T:
+def log_returns(prices: T, *, calendar: Calendar = "own") -> T:
     """Log returns ``r_t = ln(P_t / P_{t-1})``; same conventions as :func:`simple_returns`.
 
     Examples
@@ -63,8 +128,7 @@ def log_returns(prices: T) -> T:
     0.09531
     """
     _check_prices(prices)
-    out = (prices / prices.shift(1)).apply(np.log)
-    return out.iloc[1:]
+    return _per_column(prices, "log_returns", calendar)
 
 
 def total_returns(prices: pd.Series, dividends: pd.Series) -> pd.Series:
