@@ -43,7 +43,7 @@ def _per_column(prices: T, op: str, calendar: Calendar) -> T:
     if calendar not in ("own", "shared"):
         raise DataError(f"calendar={calendar!r} is not allowed; use 'own' or 'shared'.")
 
-    def ratio(p: pd.Series) -> pd.Series:
+    def ratio(p: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
         return p / p.shift(1)
 
     frame = prices.to_frame() if isinstance(prices, pd.Series) else prices
@@ -51,7 +51,7 @@ def _per_column(prices: T, op: str, calendar: Calendar) -> T:
         cols = {c: ratio(frame[c].dropna()).reindex(frame.index) for c in frame.columns}
         rel = pd.DataFrame(cols, index=frame.index, columns=frame.columns)
     else:
-        rel = ratio(frame)
+        rel = pd.DataFrame(ratio(frame))
         own = pd.DataFrame(
             {c: ratio(frame[c].dropna()).reindex(frame.index) for c in frame.columns},
             index=frame.index,
@@ -71,7 +71,9 @@ def _per_column(prices: T, op: str, calendar: Calendar) -> T:
     out = out.iloc[1:]
     out.attrs = copy.deepcopy(prices.attrs)  # provenance (load_closes' sources) travels on
     if isinstance(prices, pd.Series):
-        return out.iloc[:, 0].rename(prices.name)  # type: ignore[return-value]
+        col = out.iloc[:, 0]
+        col.name = prices.name
+        return col  # type: ignore[return-value]
     return out  # type: ignore[return-value]
 
 

@@ -108,12 +108,13 @@ def _merge(old: pd.DataFrame, new: pd.DataFrame, ticker: str) -> pd.DataFrame:
 
 
 def _holes(
-    ticker: str, merged: pd.DataFrame, new: pd.DataFrame, *, rejected: pd.Index
+    ticker: str, merged: pd.DataFrame, new: pd.DataFrame, *, rejected: pd.DatetimeIndex
 ) -> pd.DatetimeIndex:
     """Sessions inside the download's span that neither it nor the cache has (not rejected)."""
     lo, hi = new.index[0], new.index[-1]
     expected = pd.date_range(lo, hi, freq="D") if is_24_7(ticker) else equity_sessions(lo, hi)
-    return pd.DatetimeIndex(expected.difference(merged.index).difference(rejected))
+    have = pd.DatetimeIndex(merged.index).union(rejected)
+    return pd.DatetimeIndex(expected.difference(have))
 
 
 def _stamp(frame: pd.DataFrame, status: str, message: str) -> pd.DataFrame:
@@ -239,7 +240,9 @@ def fetch_to_cache(
                 current = None  # already reported above; replaced by this download
             merged = _merge(current.frame, new, t) if current is not None else new
             store.write(t, merged, source="yahoo (yfinance, auto_adjust=False)")
-        holes = _holes(t, merged, new, rejected=res.frames[t].index.difference(new.index))
+        holes = _holes(
+            t, merged, new, rejected=pd.DatetimeIndex(res.frames[t].index.difference(new.index))
+        )
         if len(holes):
             warn(
                 f"{t}: Yahoo's answer lacks {len(holes)} session(s) between "
