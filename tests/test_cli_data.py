@@ -41,9 +41,10 @@ def test_fetch_offline_fails_fast_and_leaves_cache_untouched(tmp_path, monkeypat
     monkeypatch.setattr("time.sleep", lambda s: None)
     # RISKKIT_OFFLINE=1 (conftest): fails before any fetch
     res = runner.invoke(app, ["data", "fetch", "IREN"])
-    assert res.exit_code == 2 and "unreachable" in res.output and "left untouched" in res.output
+    # a source that cannot serve is a failed run (exit 1), not bad input (exit 2)
+    assert res.exit_code == 1 and "unreachable" in res.output and "left untouched" in res.output
     # reachable but every download fails: retried, then a clear error
     monkeypatch.setattr("riskkit.cli.data.yahoo_reachable", lambda: True)
     res = runner.invoke(app, ["data", "fetch", "IREN"])
-    assert res.exit_code == 2 and "could not be reached" in res.output
+    assert res.exit_code == 1 and "could not be reached" in res.output
     assert list(tmp_path.iterdir()) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from riskkit.cli import backtest as _backtest
@@ -9,6 +11,7 @@ from riskkit.cli import data as _data
 from riskkit.cli import events as _events
 from riskkit.cli import report as _report
 from riskkit.cli import risk as _risk
+from riskkit.cli._common import run_app
 
 __all__ = ["app", "main"]
 
@@ -17,6 +20,7 @@ app = typer.Typer(
     help="Event studies, risk and honest backtests for bitcoin miners turned AI hosts.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 app.command("report")(_report.report)
 app.add_typer(_data.app, name="data")
@@ -26,5 +30,5 @@ app.add_typer(_backtest.app, name="backtest")
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: one ``error:`` line and exit 2 for usage errors too."""
+    sys.exit(run_app(app))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from riskkit._errors import RiskkitError
+from riskkit.cli._common import check_out_dir, guarded
 
 __all__ = ["app"]
 
@@ -40,18 +40,16 @@ def stop_loss(
     from riskkit.backtest.report import write_stop_loss_report
     from riskkit.backtest.runs import STOP_LOSS_TICKERS, run_stop_loss_sweep
 
-    try:
+    with guarded():
+        check_out_dir(out)  # before ~20 s of work, not after
         res = run_stop_loss_sweep(
             tickers or list(STOP_LOSS_TICKERS), source=source, fees=fees, slippage=slippage,
             ambiguity=ambiguity, walk_forward_windows=(504, 126) if walk_forward else None,  # type: ignore[arg-type]
         )  # fmt: skip
         paths = write_stop_loss_report(res, out)
-    except RiskkitError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
-    console.print(res.summary(top=10))
-    for k, p in paths.items():
-        console.print(f"{k}: {p}")
+        console.print(res.summary(top=10))
+        for k, p in paths.items():
+            console.print(f"{k}: {p}")
 
 
 @app.command("pivot-event")
@@ -77,16 +75,14 @@ def pivot_event(
     from riskkit.backtest.report import write_pivot_report
     from riskkit.backtest.runs import run_pivot_events
 
-    try:
+    with guarded():
+        check_out_dir(out)
         res = run_pivot_events(
             events=str(events) if events else None, hold=hold, direction=direction, sl_stop=stop,
             tp_stop=target, hedge=hedge, include_market=include_market, source=source, fees=fees,
             slippage=slippage, ambiguity=ambiguity,  # type: ignore[arg-type]
         )  # fmt: skip
         paths = write_pivot_report(res, out)
-    except RiskkitError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
-    console.print(res.extras["trade_summary"].to_string(float_format=lambda x: f"{x:.4f}"))
-    for k, p in paths.items():
-        console.print(f"{k}: {p}")
+        console.print(res.extras["trade_summary"].to_string(float_format=lambda x: f"{x:.4f}"))
+        for k, p in paths.items():
+            console.print(f"{k}: {p}")

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from riskkit._errors import RiskkitError
+from riskkit._errors import DataError
+from riskkit.cli._common import check_out_dir, guarded
 
 __all__ = ["event_study_command"]
 
@@ -17,9 +18,13 @@ console = Console()
 
 def _parse_window(text: str) -> tuple[int, int]:
     try:
-        a, b = (int(v) for v in text.split(","))
+        a, b = (int(v.strip()) for v in text.split(","))
     except ValueError as exc:
-        raise typer.BadParameter(f"window {text!r} must look like -1,1") from exc
+        raise DataError(
+            f"--window {text!r} must be two whole numbers of sessions like -1,1 (no decimals)."
+        ) from exc
+    if a > b:
+        raise DataError(f"--window {text!r} starts after it ends; write it as first,last.")
     return a, b
 
 
@@ -39,11 +44,11 @@ def event_study_command(
     window: Annotated[
         list[str] | None, typer.Option("--window", help="Event window like -1,1 (repeatable)")
     ] = None,
-    estimation: Annotated[int, typer.Option(help="Estimation window, trading days")] = 250,
-    gap: Annotated[int, typer.Option(help="Days between estimation window and day 0")] = 10,
-    min_obs: Annotated[int, typer.Option(help="Minimum estimation observations")] = 100,
+    estimation: Annotated[int, typer.Option(min=1, help="Estimation window, trading days")] = 250,
+    gap: Annotated[int, typer.Option(min=0, help="Days between estimation window and day 0")] = 10,
+    min_obs: Annotated[int, typer.Option(min=1, help="Minimum estimation observations")] = 100,
     conventions: Annotated[str, typer.Option(help="textbook | estudy2")] = "textbook",
-    placebo: Annotated[int, typer.Option(help="Placebo draws per group (0: off)")] = 0,
+    placebo: Annotated[int, typer.Option(min=0, help="Placebo draws per group (0: off)")] = 0,
     universe: Annotated[
         list[str] | None,
         typer.Option(
@@ -54,31 +59,25 @@ def event_study_command(
     ] = None,
 ) -> None:
     """Abnormal returns, CARs and tests of the events; writes event_study.html and CSVs."""
-    import warnings
-
     from riskkit.events import audit_catalog, event_study, write_event_report
     from riskkit.events.report import key_event_table
 
     models = model or ["market", "market_btc"]
-    wins = [_parse_window(w) for w in window] if window else [(-1, 1), (0, 0), (0, 5)]
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            results = [
-                event_study(str(events) if events else None, model=m, estimation=estimation,
-                            gap=gap, windows=wins, min_estimation_obs=min_obs,
-                            conventions=conventions,  # type: ignore[arg-type]
-                            placebo=placebo, universe=universe)
-                for m in models
-            ]  # fmt: skip
-            audit = audit_catalog(str(events) if events else None)
+    with guarded():
+        wins = [_parse_window(w) for w in window] if window else [(-1, 1), (0, 0), (0, 5)]
+        check_out_dir(out)
+        results = [
+            event_study(str(events) if events else None, model=m, estimation=estimation,
+                        gap=gap, windows=wins, min_estimation_obs=min_obs,
+                        conventions=conventions,  # type: ignore[arg-type]
+                        placebo=placebo, universe=universe)
+            for m in models
+        ]  # fmt: skip
+        audit = audit_catalog(str(events) if events else None)
         path = write_event_report(results, out, audit=audit)
-    except RiskkitError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(code=2) from exc
-    n_skip = len(results[0].skipped)
-    console.print(f"{len(caught)} warning(s); {n_skip} event(s) skipped (see skipped_*.csv)")
-    key = key_event_table(results)
-    if len(key):
-        console.print(key.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    console.print(f"report: {path}")
+        n_skip = len(results[0].skipped)
+        console.print(f"{n_skip} event(s) skipped (see skipped_*.csv)")
+        key = key_event_table(results)
+        if len(key):
+            console.print(key.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        console.print(f"report: {path}")

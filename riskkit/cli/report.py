@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from riskkit.cli._common import check_out_dir, guarded
+
 __all__ = ["report"]
 
 console = Console()
@@ -19,4 +21,6 @@ def report(
     """Data check, event study, risk report and both backtests; writes OUT/index.html."""
     from riskkit.report.full import run_full_report
 
-    console.print(run_full_report(out).summary())
+    with guarded():
+        check_out_dir(out)
+        console.print(run_full_report(out).summary())

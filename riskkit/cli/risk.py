@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from riskkit._errors import RiskkitError
+from riskkit._errors import DataError
+from riskkit.cli._common import check_out_dir, guarded
 
 __all__ = ["risk"]
 
@@ -22,14 +23,20 @@ def _parse_weights(text: str | None, tickers: list[str]) -> dict[str, float] | N
     if not text:
         return None
     parts = [p.strip() for p in text.split(",") if p.strip()]
-    if all("=" in p for p in parts):
-        return {k.strip(): float(v) for k, v in (p.split("=", 1) for p in parts)}
+    try:
+        if all("=" in p for p in parts):
+            return {k.strip(): float(v) for k, v in (p.split("=", 1) for p in parts)}
+        numbers = list(map(float, parts))
+    except ValueError as exc:
+        raise DataError(
+            f"--weights {text!r} is not a list of numbers; write 'BITF=0.3,IREN=0.7' or '0.3,0.7'."
+        ) from exc
     if len(parts) != len(tickers):
-        raise RiskkitError(
+        raise DataError(
             f"--weights has {len(parts)} numbers for {len(tickers)} tickers; give one per "
             "ticker or use TICKER=W pairs."
         )
-    return dict(zip(tickers, map(float, parts), strict=True))
+    return dict(zip(tickers, numbers, strict=True))
 
 
 def risk(
@@ -41,7 +48,7 @@ def risk(
     ] = None,
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("risk_report"),
     level: Annotated[float, typer.Option(help="VaR confidence level")] = 0.99,
-    window: Annotated[int, typer.Option(help="Rolling VaR backtest window")] = 250,
+    window: Annotated[int, typer.Option(min=20, help="Rolling VaR backtest window")] = 250,
     methods: Annotated[
         str, typer.Option(help="Backtested VaR methods, comma-separated")
     ] = "historical,gaussian,cornish_fisher,evt,fhs",
@@ -53,7 +60,8 @@ def risk(
     from riskkit.risk.report import build_risk_report
 
     names = tickers or DEFAULT_TICKERS
-    try:
+    with guarded():
+        check_out_dir(out)
         closes = load_closes(list(dict.fromkeys([*names, "BTC-USD", market])), source=source)  # type: ignore[arg-type]
         report = build_risk_report(
             closes,
@@ -65,8 +73,5 @@ def risk(
             backtest_methods=[m.strip() for m in methods.split(",")],
         )
         paths = report.write(out)
-    except (RiskkitError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(code=2) from exc
-    console.print(report.summary())
-    console.print(f"wrote {paths['html']} and {len(paths) - 1} CSV/JSON files to {out}")
+        console.print(report.summary())
+        console.print(f"wrote {paths['html']} and {len(paths) - 1} CSV/JSON files to {out}")
