@@ -216,6 +216,8 @@ class PriceCache:
             )
         try:
             frame = table.to_pandas()
+            if not pd.api.types.is_datetime64_any_dtype(frame.index):
+                raise TypeError(f"index of type {frame.index.dtype}")
             frame.index = pd.DatetimeIndex(frame.index, name="date")
             frame = frame[list(FIELDS)].astype(float)
         except (TypeError, ValueError, pa.ArrowException) as exc:
