@@ -135,3 +135,22 @@ def test_cache_listing_ignores_files_that_are_not_tickers(tmp_path):
     assert set(check_cache(cache=cache)) == {"X", "X.Y"}
     with pytest.raises(DataError, match="not allowed"):
         check_cache(["../x"], cache=cache)
+
+
+def test_bundled_readers_validate_and_resolve_aliases():
+    from riskkit.data import read_dividends
+    from riskkit.data.bundled import read_bundled
+
+    assert len(read_bundled("keel")) == len(read_bundled("BITF"))  # alias, lower case
+    with pytest.raises(DataError, match="not allowed"):
+        read_dividends("../prices/IREN")
+    with pytest.raises(DataError, match="not allowed"):
+        read_bundled("../prices/IREN")
+
+
+def test_fetch_to_cache_reads_a_string_as_one_ticker(tmp_path):
+    f = FakeFetcher({"IREN": pd.bdate_range("2025-11-03", "2025-11-07")})
+    got = fetch_to_cache(
+        "IREN", cache=PriceCache(tmp_path), fetcher=f, today=pd.Timestamp("2025-11-10")
+    )
+    assert list(got) == ["IREN"]  # not ['I', 'R', 'E', 'N']

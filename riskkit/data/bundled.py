@@ -17,6 +17,7 @@ import pandas as pd
 
 from riskkit._errors import DataError
 from riskkit.data._schema import parse_price_frame
+from riskkit.data.aliases import canonical_ticker
 
 __all__ = [
     "BUNDLED_SOURCE",
@@ -81,7 +82,11 @@ def _read_cached(ticker: str) -> pd.DataFrame:
 
 
 def read_bundled(ticker: str) -> pd.DataFrame:
-    """One bundled ticker's frame (a fresh copy), raising for unknown tickers."""
+    """One bundled ticker's frame (a fresh copy), raising for unknown tickers.
+
+    The ticker is validated and aliases resolved (``keel`` reads ``BITF``).
+    """
+    ticker = canonical_ticker(ticker)
     if ticker not in bundled_tickers():
         raise DataError(
             f"Unknown ticker {ticker!r} for source 'bundled'. Available: "
@@ -115,6 +120,7 @@ def read_close_extension(tickers: list[str] | None = None) -> pd.DataFrame:
 
 def read_dividends(ticker: str) -> pd.Series:
     """Cash dividends (ex-date -> USD per share) shipped for SPY and QQQ."""
+    ticker = canonical_ticker(ticker)
     f = bundled_path("prices", "dividends", f"{ticker}.csv")
     if not f.is_file():
         raise DataError(f"No bundled dividends for {ticker!r}; only SPY and QQQ have them.")

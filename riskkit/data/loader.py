@@ -124,7 +124,7 @@ def _stamp(frame: pd.DataFrame, status: str, message: str) -> pd.DataFrame:
 
 
 def fetch_to_cache(
-    tickers: Iterable[str],
+    tickers: str | Iterable[str],
     *,
     cache: PriceCache | None = None,
     fetcher: Fetcher | None = None,
@@ -173,7 +173,7 @@ def fetch_to_cache(
     start_ts, end_ts = _dates(start, end)
     end_eff = min(end_ts, last_complete) if end_ts is not None else last_complete
     out: dict[str, pd.DataFrame] = {}
-    for t in _normalise_tickers(list(tickers), "yahoo"):
+    for t in _normalise_tickers(tickers, "yahoo"):  # a str is one ticker, not letters
         try:
             entry = store.read(t)
         except DataError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,18 @@ from riskkit.report.html import Section, render_page
 __all__ = ["FullReport", "run_full_report"]
 
 CORE_TICKERS = ("BITF", "IREN", "WULF", "HUT", "BTC-USD")
+
+
+def warnings_html(messages: list[str]) -> str:
+    """A ``<ul>`` of warning texts, each HTML-escaped (they carry user input: event ids,
+    file names), because the page template inserts section HTML as it is.
+
+    Examples
+    --------
+    >>> warnings_html(["event <b>x</b> skipped"])
+    '<ul><li>event &lt;b&gt;x&lt;/b&gt; skipped</li></ul>'
+    """
+    return "<ul>" + "".join(f"<li>{escape(str(m))}</li>" for m in messages) + "</ul>"
 
 
 @dataclass(frozen=True)
@@ -117,7 +130,7 @@ def run_full_report(out_dir: str | Path = "reports") -> FullReport:
     step("pivot_event", pivot)
 
     links = "".join(
-        f'<li><a href="{p.relative_to(out).as_posix()}">{name.replace("_", " ")}</a> '
+        f'<li><a href="{escape(p.relative_to(out).as_posix())}">{name.replace("_", " ")}</a> '
         f"({seconds[name]:.1f} s)</li>"
         for name, p in parts.items()
     )
@@ -142,8 +155,9 @@ def run_full_report(out_dir: str | Path = "reports") -> FullReport:
     ]
     for name, msgs in caught_by_part.items():
         if msgs:
-            html = "<ul>" + "".join(f"<li>{m}</li>" for m in msgs) + "</ul>"
-            sections.append(Section(f"Warnings raised by {name.replace('_', ' ')}", html=html))
+            sections.append(
+                Section(f"Warnings raised by {name.replace('_', ' ')}", html=warnings_html(msgs))
+            )
     index = render_page(
         "riskkit: bitcoin miners turned AI data centres",
         sections=sections,

@@ -12,7 +12,14 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Section", "figure_to_base64", "render_page", "write_csv"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "Section",
+    "figure_to_base64",
+    "neutralize_formula",
+    "render_page",
+    "write_csv",
+]
 
 
 @dataclass(frozen=True)
@@ -54,10 +61,73 @@ def _atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs: Any) -> Path:
-    """Write a CSV atomically (temp file then rename)."""
+#: A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def neutralize_formula(value: object) -> object:
+    """``value`` with a leading ``'`` if it is text a spreadsheet would run as a formula.
+
+    Text starting with ``= + - @``, a tab or a carriage return gets a ``'`` in front (the
+    OWASP "CSV injection" rule); numbers, and text that reads as a number (``-18.9``),
+    are left alone.
+
+    Examples
+    --------
+    >>> print(neutralize_formula('=HYPERLINK("http://x","y")'))
+    '=HYPERLINK("http://x","y")
+    >>> neutralize_formula("-18.9"), neutralize_formula(-0.5), neutralize_formula("IREN")
+    ('-18.9', -0.5, 'IREN')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    out = frame.copy() if text_cols else frame
+    for c in text_cols:
+        out[c] = frame[c].map(neutralize_formula)
+    if not pd.api.types.is_numeric_dtype(frame.index.dtype) and not isinstance(
+        frame.index, pd.DatetimeIndex | pd.MultiIndex
+    ):
+        out = out.set_axis(frame.index.map(neutralize_formula), axis=0)
+    if not isinstance(frame.columns, pd.MultiIndex):
+        out = out.set_axis([neutralize_formula(c) for c in frame.columns], axis=1)
+    return out
+
+
+def write_csv(
+    frame: pd.DataFrame, path: str | Path, *, spreadsheet_safe: bool = True, **kwargs: Any
+) -> Path:
+    """Write a CSV atomically (temp file then rename), safe to open in a spreadsheet.
+
+    Parameters
+    ----------
+    frame
+        The table; left unchanged.
+    path
+        Where to write.
+    spreadsheet_safe
+        True (default): text cells, index labels and column names that a spreadsheet would
+        run as a formula (starting with ``= + - @``, tab or CR, such as a user's event id
+        ``=HYPERLINK(...)``) are written with a leading ``'``; see
+        :func:`neutralize_formula`. Numbers are never changed. False writes the text as is.
+    **kwargs
+        Passed to :meth:`pandas.DataFrame.to_csv`.
+    """
     p = Path(path)
-    _atomic_write_text(p, frame.to_csv(**kwargs))
+    out = _spreadsheet_safe(frame) if spreadsheet_safe else frame
+    _atomic_write_text(p, out.to_csv(**kwargs))
     return p
 
 
