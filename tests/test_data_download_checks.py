@@ -10,7 +10,9 @@ All prices are SYNTHETIC.
 
 from __future__ import annotations
 
+import re
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -60,8 +62,12 @@ BAD_ROWS = {
 @pytest.mark.parametrize(("edit", "reason"), list(BAD_ROWS.values()), ids=list(BAD_ROWS))
 def test_bad_row_rejected_reported_and_not_stored(tmp_path, edit, reason):
     cache = PriceCache(tmp_path)
-    with pytest.warns(RiskkitWarning, match=rf"2025-11-05: .*{reason}"):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
         got = fetch_to_cache(["IREN"], cache=cache, fetcher=_serving(edit), today=TODAY)
+    texts = [str(w.message) for w in rec if issubclass(w.category, RiskkitWarning)]
+    assert any(re.search(rf"2025-11-05: .*{reason}", m) for m in texts), texts
+    assert any("rejected, not stored" in m for m in texts), texts
     stored = cache.read("IREN").frame  # type: ignore[union-attr]
     assert pd.Timestamp("2025-11-05") not in stored.index and len(stored) == len(DAYS) - 1
     assert got["IREN"].index.equals(stored.index)
@@ -125,8 +131,12 @@ def test_unusable_cache_auto_falls_back_with_a_warning_and_cache_refuses(tmp_pat
         {"open": c, "high": c, "low": c, "close": c, "adj_close": c, "volume": c}, index=idx
     )
     pq.write_table(pa.Table.from_pandas(frame), tmp_path / "IREN.parquet")  # planted
-    with pytest.warns(RiskkitWarning, match=r"IREN: the cache is unusable, falling back"):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
         px = load_prices(["IREN"], "2025-11-03", "2025-11-14", source="auto", cache=cache)
+    texts = [str(w.message) for w in rec]
+    assert any("IREN: the cache is unusable, falling back" in m for m in texts), texts
+    assert any("served IREN: bundled snapshot" in m for m in texts), texts
     assert px.attrs["riskkit_sources"]["IREN"]["source"].startswith("bundled")
     with pytest.raises(DataError, match=r"IREN from the cache .* has duplicate dates"):
         load_prices(["IREN"], source="cache", cache=cache)
