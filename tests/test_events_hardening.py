@@ -114,3 +114,26 @@ def test_utf8_with_bom_is_read(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # no timing column
         assert load_events(str(path))["event_id"].tolist() == ["a"]
+
+
+# -- item 13: float windows and negative counts in the library --------------------------
+
+
+@pytest.mark.parametrize("window", [(-1.5, 1), (True, 1), (-1,), "x"])
+def test_float_or_bool_event_window_is_refused_not_truncated(window):
+    with pytest.raises(DataError, match=r"not a pair of whole numbers of sessions"):
+        event_study(windows=[window], model="market")  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"placebo": -1}, r"placebo=-1 must be a whole number >= 0"),
+        ({"estimation": 2.5}, r"estimation=2.5 must be a whole number >= 0"),
+        ({"gap": -1}, r"gap=-1 must be"),
+        ({"min_estimation_obs": True}, r"min_estimation_obs=True must be"),
+    ],
+)
+def test_negative_or_fractional_counts_are_refused(kwargs, pattern):
+    with pytest.raises(DataError, match=pattern):
+        event_study(model="market", **kwargs)

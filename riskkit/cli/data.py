@@ -116,6 +116,7 @@ def check(
 def fetch(tickers: list[str]) -> None:
     """Download tickers from Yahoo into the cache (only dates after the cached ones)."""
     with guarded():
+        tickers = [canonical_ticker(t) for t in tickers]  # bad names are bad input, first
         if not yahoo_reachable():
             fail(
                 "Yahoo Finance is unreachable (offline, or RISKKIT_OFFLINE is set). The cache "

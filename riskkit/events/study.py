@@ -86,10 +86,23 @@ def _check_windows(
 ) -> list[tuple[int, int]]:
     out = []
     for w in windows:
+        ends: tuple[object, ...]
         try:
-            a, b = (int(w[0]), int(w[1]))
-        except (TypeError, ValueError, IndexError) as exc:
-            raise DataError(f"window {w!r} is not a pair of integers like (-1, 1).") from exc
+            ends = (w[0], w[1]) if len(w) == 2 else ()
+        except TypeError:
+            ends = ()
+        whole = all(
+            not isinstance(v, bool)
+            and isinstance(v, int | np.integer | float | np.floating)
+            and float(v).is_integer()
+            for v in ends
+        )
+        if len(ends) != 2 or not whole:
+            # int(-1.5) would silently truncate a window to (-1, 1)
+            raise DataError(
+                f"window {w!r} is not a pair of whole numbers of sessions like (-1, 1)."
+            )
+        a, b = int(ends[0]), int(ends[1])
         if a > b:
             raise DataError(f"window {w!r} starts after it ends; write it as ({b}, {a}).")
         if a < -gap:
@@ -105,6 +118,15 @@ def _check_windows(
     if gap < 0:
         raise DataError(f"gap={gap} is negative; use 0 or more trading days.")
     return out
+
+
+def _check_count(name: str, value: object, least: int) -> None:
+    """A whole number of sessions or draws, at least ``least`` (no bools, no 2.5, no -1)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or int(value) < least:
+        raise DataError(
+            f"{name}={value!r} must be a whole number >= {least}; e.g. estimation=250, gap=10, "
+            "min_estimation_obs=100, placebo=0 (off) or 1000."
+        )
 
 
 @dataclass
@@ -271,6 +293,13 @@ def event_study(
         raise DataError(f"overlap={overlap!r}; use 'exclude' or 'keep'.")
     if calendar not in ("XNYS", "returns"):
         raise DataError(f"calendar={calendar!r}; use 'XNYS' or 'returns'.")
+    for label, value, least in (
+        ("estimation", estimation, 0),  # the ranges are checked below, with their reasons
+        ("gap", gap, 0),
+        ("min_estimation_obs", min_estimation_obs, 0),
+        ("placebo", placebo, 0),
+    ):
+        _check_count(label, value, least)
     wins = _check_windows(windows, estimation, gap)
     if int(min_estimation_obs) < 5:
         raise DataError(
