@@ -177,3 +177,16 @@ def test_rolling_window_longer_than_one_column_warns():
     with pytest.warns(RiskkitWarning, match=r"column\(s\) \{'short': 10\}"):
         out = risk.rolling_volatility(df, window=20, nan_policy="omit")
     assert out["short"].isna().all() and out["long"].notna().any()
+
+
+def test_drawdown_series_and_rolling_volatility_take_native_returns():
+    r = risk.native_returns(_closes())
+    with pytest.warns(RiskkitWarning, match=r"listing span") as got:
+        dd = risk.drawdown_series(r)
+        vol = risk.rolling_volatility(r, window=21)
+    assert all(w.filename == __file__ for w in got)
+    assert (dd.min() >= -1).all() and (dd.max() <= 0).all()
+    # the equity window is 21 of its own returns, not 21 calendar rows (15 sessions)
+    eq = r["EQ"].dropna()
+    expected = eq.iloc[:21].std(ddof=1) * np.sqrt(252)
+    assert vol["EQ"].loc[eq.index[20]] == pytest.approx(expected)

@@ -13,10 +13,12 @@ import pandas as pd
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries
 from riskkit.risk._common import (
+    _is_native,
     apply_columns,
     clean_series,
     column_values,
     each_column,
+    report_nans,
     without_attrs,
 )
 
@@ -63,7 +65,8 @@ def drawdown_series(
         Simple returns in decimals.
     nan_policy
         ``"raise"`` or ``"omit"`` (NaN returns are treated as 0 for the wealth path and
-        their drawdown is NaN).
+        their drawdown is NaN). A frame's leading/trailing NaNs (its listing span) and the
+        non-session NaNs of :func:`native_returns` are allowed under either (reported).
 
     Returns
     -------
@@ -82,10 +85,18 @@ def drawdown_series(
     >>> drawdown_series(r).round(4).tolist()
     [0.0, -0.5, -0.4]
     """
-    x = check_timeseries(without_attrs(returns), min_length=1, nan_policy=nan_policy)
+    native = _is_native(returns)
+    x = check_timeseries(
+        without_attrs(returns),
+        min_length=1,
+        nan_policy=nan_policy,
+        listing_span=True,
+        native_calendar=native,
+    )
     arr = column_values(x)
     _check_returns_floor(arr)
     nan = np.isnan(arr)
+    report_nans("returns", x, nan, native=native, stacklevel=3)
     out = _dd_columns(np.where(nan, 0.0, arr))
     out[nan] = np.nan
     if isinstance(x, pd.Series):

@@ -18,7 +18,7 @@ from riskkit._annualization import Annualization, resolve_annualization
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries, check_window_fits
 from riskkit.risk import _garch
-from riskkit.risk._common import clean_series
+from riskkit.risk._common import _is_native, clean_series, report_nans
 
 __all__ = ["GarchResult", "ewma_volatility", "garch_volatility", "rolling_volatility"]
 
@@ -81,11 +81,25 @@ def rolling_volatility(
     >>> round(float(v.iloc[-1]), 4), v.attrs["annualization"]
     (0.1833, 'annualised with 252 periods/year (equity sessions)')
     """
-    x = check_timeseries(returns, min_length=2, nan_policy=nan_policy)
+    native = _is_native(returns)
+    x = check_timeseries(
+        returns, min_length=2, nan_policy=nan_policy, listing_span=True, native_calendar=native
+    )
     if isinstance(window, bool) or not isinstance(window, int) or window < 2:
         raise DataError(f"window must be an integer >= 2, got {window!r}.")
     check_window_fits(x, window)
-    out = x.rolling(window, min_periods=window).std(ddof=1)
+    if isinstance(x, pd.DataFrame):
+        report_nans("returns", x, x.isna().to_numpy(), native=native, stacklevel=3)
+    out: pd.Series | pd.DataFrame
+    if isinstance(x, pd.DataFrame) and native:
+        # each column on its own sessions: a window is `window` returns, not calendar rows
+        cols = {}
+        for c in x.columns:
+            s = x[c].dropna()
+            cols[c] = s.rolling(window, min_periods=window).std(ddof=1).reindex(x.index)
+        out = pd.DataFrame(cols, index=x.index)
+    else:
+        out = x.rolling(window, min_periods=window).std(ddof=1)
     return _annotate(out, x, annualize, periods_per_year)
 
 
