@@ -190,3 +190,15 @@ def test_drawdown_series_and_rolling_volatility_take_native_returns():
     eq = r["EQ"].dropna()
     expected = eq.iloc[:21].std(ddof=1) * np.sqrt(252)
     assert vol["EQ"].loc[eq.index[20]] == pytest.approx(expected)
+
+
+def test_ewma_volatility_takes_native_returns_per_column():
+    r = risk.native_returns(_closes())
+    with pytest.warns(RiskkitWarning, match=r"listing span"):
+        vol = risk.ewma_volatility(r, burn_in=0, annualize=False)
+    alone = risk.ewma_volatility(r["LATE"].dropna(), burn_in=0, annualize=False)
+    pd.testing.assert_series_equal(vol["LATE"].dropna(), alone.dropna(), check_names=False)
+    with pytest.raises(DataError, match=r"inside a column's listing span"):
+        plain = r.copy()
+        plain.attrs = {}
+        risk.ewma_volatility(plain)

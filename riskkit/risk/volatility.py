@@ -116,7 +116,9 @@ def ewma_volatility(
     Parameters
     ----------
     returns
-        Simple returns in decimals, no NaNs.
+        Simple returns in decimals, no NaNs; a frame may have its listing span
+        (leading/trailing NaNs) and, from :func:`native_returns`, non-session NaNs: each
+        column then runs on its own returns (reported with a warning).
     lam
         Decay factor lambda in (0, 1); RiskMetrics uses 0.94 for daily data.
     burn_in
@@ -146,9 +148,22 @@ def ewma_volatility(
     >>> ewma_volatility(r, burn_in=0, annualize=False).round(6).tolist()
     [nan, 0.02, 0.019545]
     """
-    x = check_timeseries(returns, min_length=2, nan_policy="raise")
+    native = _is_native(returns)
+    x = check_timeseries(
+        returns, min_length=2, nan_policy="raise", listing_span=True, native_calendar=native
+    )
     if not 0.0 < lam < 1.0:
         raise DataError(f"lam must be in (0, 1), got {lam!r}; RiskMetrics uses 0.94.")
+    if isinstance(x, pd.DataFrame) and x.isna().to_numpy().any():
+        # listing spans / native calendars: each column's recursion runs on its own returns
+        report_nans("returns", x, x.isna().to_numpy(), native=native, stacklevel=3)
+        cols = {
+            c: ewma_volatility(x[c].dropna(), lam=lam, burn_in=burn_in, annualize=False).reindex(
+                x.index
+            )
+            for c in x.columns
+        }
+        return _annotate(pd.DataFrame(cols, index=x.index), x, annualize, periods_per_year)
     arr = x.to_numpy(dtype=float)
     arr2 = arr.reshape(len(arr), -1) ** 2
     var = np.full_like(arr2, np.nan)
