@@ -137,3 +137,25 @@ def test_float_or_bool_event_window_is_refused_not_truncated(window):
 def test_negative_or_fractional_counts_are_refused(kwargs, pattern):
     with pytest.raises(DataError, match=pattern):
         event_study(model="market", **kwargs)
+
+
+def test_time_of_day_sets_a_missing_or_unknown_timing():
+    frame = pd.DataFrame(
+        {
+            "event_id": ["night", "morning", "noon"],
+            "ticker": ["IREN"] * 3,
+            "date": ["2025-11-04T02:00:00Z", "2025-11-04T08:00:00-05:00", "2025-11-04 12:00"],
+        }
+    )
+    ev = assign_day0(load_events(frame))  # no timing column, but every row has a time
+    days = ev["day0"].dt.strftime("%m-%d")
+    got = dict(zip(ev["event_id"], zip(ev["timing"], days, strict=True), strict=True))
+    assert got == {
+        "night": ("after close", "11-04"),  # 21:00 ET on 11-03
+        "morning": ("pre-market", "11-04"),
+        "noon": ("during session", "11-04"),
+    }
+    unknown = load_events(_one("2025-11-04T02:00:00Z", "unknown"))
+    assert unknown["timing"].item() == "after close"
+    explicit = load_events(_one("2025-11-04T02:00:00Z", "pre-market"))
+    assert explicit["timing"].item() == "pre-market"  # a given timing is kept

@@ -9,6 +9,7 @@ file or a DataFrame with at least ``event_id, ticker, date`` (``timing`` and
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -34,6 +35,7 @@ TIMINGS = ("pre-market", "during session", "after close", "unknown")
 #: Ticker of market-wide events, expanded to a user-chosen universe.
 MARKET_TICKER = "MKT"
 _REQUIRED = ("event_id", "ticker", "date")
+_HAS_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _TIMING_ALIASES = {
     "premarket": "pre-market",
     "pre market": "pre-market",
@@ -122,6 +124,39 @@ def _event_dates(values: pd.Series, ids: pd.Series, what: str) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(out), index=values.index)
 
 
+def _clock_timing(values: pd.Series) -> pd.Series:
+    """The timing a date-time's New York clock time implies; NaN for plain dates.
+
+    Before 09:30 is ``pre-market``, 09:30 to 15:59 ``during session``, from 16:00 ``after
+    close``. A time without an offset is read as New York time; a naive midnight is taken
+    for a plain date.
+    """
+    found: list[str | None] = []
+    for v in values:
+        text = str(v).strip()
+        ts = None
+        if _HAS_TIME.match(text):
+            try:
+                ts = pd.Timestamp(text)
+            except (ValueError, TypeError):
+                ts = None  # _event_dates reports it
+        # a naive midnight is a plain date (e.g. a Timestamp column), not a time of day
+        if ts is None or (ts.tzinfo is None and ts == ts.normalize()):
+            found.append(None)
+            continue
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert("America/New_York")
+        minutes = ts.hour * 60 + ts.minute
+        found.append(
+            "pre-market"
+            if minutes < 9 * 60 + 30
+            else "during session"
+            if minutes < 16 * 60
+            else "after close"
+        )
+    return pd.Series(found, index=values.index, dtype=object)
+
+
 def _read_bundled() -> pd.DataFrame:
     f = resources.files("riskkit").joinpath("_bundled").joinpath("events").joinpath("events.csv")
     with resources.as_file(f) as p:
@@ -142,7 +177,9 @@ def load_events(
         ``event_id`` (unique), ``ticker``, ``date`` (``YYYY-MM-DD``, the US local date the
         news became public; an ISO date-time with an offset, such as
         ``2025-11-04T02:00:00Z``, is converted to America/New_York first, each row on its
-        own). A CSV must be UTF-8 and comma-separated. Optional: ``timing`` (one of :data:`TIMINGS`; a missing
+        own; without a ``timing``, or with ``unknown``, its New York clock time sets the
+        timing: before 09:30 pre-market, to 16:00 during session, then after close). A
+        CSV must be UTF-8 and comma-separated. Optional: ``timing`` (one of :data:`TIMINGS`; a missing
         column means ``"during session"``, with a warning), ``event_type`` (default
         ``"event"``), ``reported_move_pct`` (a number or empty) and any other columns,
         kept as they are.
@@ -199,14 +236,19 @@ def load_events(
     dups = df.loc[df["event_id"].duplicated(), "event_id"].unique().tolist()
     if dups:
         raise DataError(f"{what} has duplicate event_id(s) {dups[:5]}; ids must be unique.")
+    clock = _clock_timing(df["date"])
     df["date"] = _event_dates(df["date"], df["event_id"], what)
     if "timing" not in df.columns:
-        warn(
-            f"{what} has no 'timing' column; every event is treated as 'during session' "
-            f"(day 0 = the date if it is a session). Add a timing column with {list(TIMINGS)}."
-        )
-        df["timing"] = "during session"
+        if clock.isna().any():
+            warn(
+                f"{what} has no 'timing' column; every event without a time of day is treated "
+                "as 'during session' (day 0 = the date if it is a session). Add a timing "
+                f"column with {list(TIMINGS)}."
+            )
+        df["timing"] = clock.fillna("during session")
     timing = df["timing"].astype(str).str.strip().str.lower().replace("", "unknown")
+    # an unknown timing with a time of day in the date: the New York clock decides
+    timing = timing.where(~(timing.eq("unknown") & clock.notna()), clock)
     timing = timing.map(lambda t: _TIMING_ALIASES.get(t.replace("_", " "), t.replace("_", " ")))
     unknown_timing = sorted(set(timing) - set(TIMINGS))
     if unknown_timing:
