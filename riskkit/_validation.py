@@ -133,9 +133,9 @@ def check_timeseries(
         )
     nans = np.isnan(arr)
     counted = nans
-    if isinstance(x, pd.DataFrame) and native_calendar:
+    if native_calendar:
         counted = np.zeros_like(nans)
-    elif isinstance(x, pd.DataFrame) and listing_span:
+    elif listing_span:
         counted = nans & ~edge_nan_mask(nans)
     if counted.any() and nan_policy == "raise":
         first = x.index[counted.any(axis=1)][0]

@@ -34,7 +34,9 @@ NATIVE_CALENDAR_ATTR = "riskkit_native_calendar"
 
 
 def _is_native(x: object) -> bool:
-    return isinstance(x, pd.DataFrame) and bool(x.attrs.get(NATIVE_CALENDAR_ATTR, False))
+    return isinstance(x, pd.Series | pd.DataFrame) and bool(
+        x.attrs.get(NATIVE_CALENDAR_ATTR, False)
+    )
 
 
 def _label_date(v: object) -> str:
@@ -52,13 +54,16 @@ def report_nans(
     ``nan_policy='omit'``. One :class:`RiskkitWarning` per kind found.
     """
     if isinstance(checked, pd.Series):
-        n_nan = int(nan.sum())
-        if n_nan:
-            warn(
-                f"{name}: dropped {n_nan} NaN observation(s) (nan_policy='omit').",
-                stacklevel=stacklevel + 1,
-            )
-        return
+        nan = nan.reshape(-1, 1)
+        if not native and not edge_nan_mask(nan).any():
+            n_nan = int(nan.sum())
+            if n_nan:
+                warn(
+                    f"{name}: dropped {n_nan} NaN observation(s) (nan_policy='omit').",
+                    stacklevel=stacklevel + 1,
+                )
+            return
+        checked = checked.to_frame(name=checked.name if checked.name is not None else name)
     labels = list(checked.columns)
     edge = edge_nan_mask(nan)
     spans = {}
@@ -121,6 +126,30 @@ def clean_series(s: pd.Series, *, name: str, min_length: int, nan_policy: NanPol
                 f"at least {min_length} are needed. Pass a longer sample."
             )
     return s.astype(float)
+
+
+def one_series(
+    x: object, *, name: str, min_length: int, nan_policy: NanPolicy, what: str, stacklevel: int = 4
+) -> pd.Series:
+    """Validate a one-Series input like :func:`apply_by_column` does for each column.
+
+    NaNs before the first or after the last value (listing span) and, for a column of
+    :func:`native_returns`, the days the asset does not trade are skipped and reported;
+    other NaNs follow ``nan_policy``. A DataFrame is refused with ``what`` (how to use
+    the function on a frame).
+    """
+    if isinstance(x, pd.DataFrame):
+        raise DataError(what)
+    native = _is_native(x)
+    checked = check_timeseries(
+        x, name=name, min_length=min_length, nan_policy=nan_policy,
+        listing_span=True, native_calendar=native,
+    )  # fmt: skip
+    if not isinstance(checked, pd.Series):
+        raise DataError(what)
+    report_nans(name, checked, np.isnan(checked.to_numpy(dtype=float)), native=native,
+                stacklevel=stacklevel)  # fmt: skip
+    return clean_series(checked, name=name, min_length=min_length, nan_policy="omit")
 
 
 def apply_by_column(

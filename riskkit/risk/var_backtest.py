@@ -18,7 +18,7 @@ from scipy.special import xlogy
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries, warn
 from riskkit.risk import _garch
-from riskkit.risk._common import check_level, clean_series
+from riskkit.risk._common import check_level, one_series
 from riskkit.risk._var_kernels import (
     cornish_fisher_z,
     rolling_evt_var_cvar,
@@ -294,10 +294,10 @@ def rolling_var_forecast(
     >>> f.index[0] == r.index[250], f.shape
     (True, (50, 2))
     """
-    x = check_timeseries(returns, min_length=2, nan_policy=nan_policy)
-    if not isinstance(x, pd.Series):
-        raise DataError("rolling_var_forecast takes one Series; use var_backtest_table for frames.")
-    x = clean_series(x, name="returns", min_length=2, nan_policy=nan_policy)
+    x = one_series(
+        returns, name="returns", min_length=2, nan_policy=nan_policy,
+        what="rolling_var_forecast takes one Series; use var_backtest_table for frames.",
+    )  # fmt: skip
     level = check_level(level)
     if method not in VAR_METHODS:
         raise DataError(f"method={method!r} is not allowed; use one of {list(VAR_METHODS)}.")

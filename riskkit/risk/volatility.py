@@ -18,7 +18,7 @@ from riskkit._annualization import Annualization, resolve_annualization
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries, check_window_fits
 from riskkit.risk import _garch
-from riskkit.risk._common import _is_native, clean_series, report_nans
+from riskkit.risk._common import _is_native, one_series, report_nans
 
 __all__ = ["GarchResult", "ewma_volatility", "garch_volatility", "rolling_volatility"]
 
@@ -302,10 +302,10 @@ def garch_volatility(
     >>> res.conditional_volatility.shape
     (500,)
     """
-    x = check_timeseries(returns, min_length=100, nan_policy=nan_policy)
-    if not isinstance(x, pd.Series):
-        raise DataError("garch_volatility takes one Series; loop over the columns of a frame.")
-    x = clean_series(x, name="returns", min_length=100, nan_policy=nan_policy)
+    x = one_series(
+        returns, name="returns", min_length=100, nan_policy=nan_policy,
+        what="garch_volatility takes one Series; loop over the columns of a frame.",
+    )  # fmt: skip
     res = _garch.fit_garch(x.to_numpy(dtype=float), model=model, dist=dist)
     cv = pd.Series(
         np.asarray(res.conditional_volatility) / _garch.SCALE,
