@@ -154,3 +154,19 @@ def test_console_script_warnings_are_warning_lines(tmp_path):
     assert lines and all(ln.startswith("warning: ") for ln in lines), p.stderr
     assert not any(".py:" in ln for ln in lines)
     assert Path(tmp_path / "o" / "event_study.html").exists()
+
+
+def test_third_party_deprecation_notices_are_not_printed_regression(capsys):
+    """`riskkit report` printed pandas' deprecation notice about exchange_calendars as a
+    user-facing warning line; riskkit's own warnings still are printed."""
+    import warnings
+
+    from riskkit._errors import RiskkitWarning
+    from riskkit.cli._common import guarded
+
+    with guarded():
+        warnings.warn_explicit("Series.values is deprecated", DeprecationWarning,
+                               filename="/site-packages/exchange_calendars/x.py", lineno=1)  # fmt: skip
+        warnings.warn("3 events not traded", RiskkitWarning, stacklevel=1)
+    err = capsys.readouterr().err
+    assert "warning: 3 events not traded" in err and "deprecated" not in err

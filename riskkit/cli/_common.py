@@ -92,9 +92,17 @@ def guarded() -> Iterator[None]:
         _print_warnings(caught)
 
 
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+_DEV_NOTICES = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+
+
 def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """Print riskkit's warnings; third-party deprecation notices (e.g. pandas warning a
+    library about its own future) are for developers, not for the command's user."""
     seen: set[str] = set()
     for w in caught:
+        if issubclass(w.category, _DEV_NOTICES) and not str(w.filename).startswith(_PACKAGE_DIR):
+            continue
         text = _one_line(w.message)
         if text not in seen:
             seen.add(text)
