@@ -34,7 +34,7 @@ import pandas as pd
 from riskkit._errors import DataError
 from riskkit.backtest import _kernels as K
 from riskkit.backtest._metrics import equity_stats
-from riskkit.backtest.engine import FILL_CONTRACT, Ambiguity, _check_bars, check_costs
+from riskkit.backtest.engine import Ambiguity, check_costs, prepare_run, run_record
 from riskkit.backtest.results import BacktestResult
 from riskkit.backtest.signals import Signals
 
@@ -135,25 +135,11 @@ def run_backtest_vectorbt(
         StopExitPrice,
     )
 
-    from riskkit._annualization import infer_periods_per_year
-
     check_costs(fees, slippage, ambiguity, init_cash)
-    b = _check_bars(bars)
-    sig_map = {"config": signals} if isinstance(signals, Signals) else dict(signals)
-    if not sig_map:
-        raise DataError("signals is empty; pass at least one Signals.")
-    if len(b) < 2:
-        raise DataError(f"bars has {len(b)} row(s); at least 2 are needed (signal, then fill).")
+    b, sig_map, ann = prepare_run(bars, signals, periods_per_year)
     labels = list(sig_map)
     cols: dict[str, dict[str, pd.Series]] = {}
     for lab, s in sig_map.items():
-        if not isinstance(s, Signals):
-            raise DataError(f"signals[{lab!r}] is a {type(s).__name__}, not a Signals.")
-        if not s.entries.index.equals(b.index):
-            raise DataError(
-                f"signals[{lab!r}] is not on the bars' dates; build signals from the same "
-                "bars or reindex with .reindex(bars.index, fill_value=False)."
-            )
         if s.after_stop != "wait" or isinstance(s.sl_trail, pd.Series):
             raise DataError(
                 f"signals[{lab!r}]: run_backtest_vectorbt supports neither after_stop "
@@ -226,11 +212,6 @@ def run_backtest_vectorbt(
     assets = pf.assets().to_numpy()[1::2]
     equity = pd.DataFrame(value, index=days, columns=pd.Index(labels, name="config"))
     trades = _trade_table(pf.trades.records, labels, days, reasons, ambiguous, ticker)
-    ann = (
-        infer_periods_per_year(b.index).periods_per_year
-        if periods_per_year is None
-        else float(periods_per_year)
-    )
     stats = {}
     closed = trades[trades["exit_reason"] != "open"]
     pnl_by = {k: g.to_numpy(dtype=float) for k, g in closed.groupby("config")["pnl"]}
@@ -249,23 +230,11 @@ def run_backtest_vectorbt(
         )
     stats_df = pd.DataFrame.from_dict(stats, orient="index")
     stats_df.index.name = "config"
-    params = pd.DataFrame.from_dict(
-        {lab: {"ticker": ticker, **sig_map[lab].params} for lab in labels}, orient="index"
-    )
-    params.index.name = "config"
-    settings = {
-        "fill_contract": FILL_CONTRACT.format(rule=ambiguity),
-        "ambiguity": ambiguity,
-        "fees": fees,
-        "slippage": slippage,
-        "init_cash": init_cash,
-        "periods_per_year": ann,
-        "first": str(b.index[0].date()),
-        "last": str(b.index[-1].date()),
-        "bars": n,
-        "unfilled_signals": unfilled,
-        "engine": f"vectorbt {vbt.__version__} Portfolio.from_signals (split open/session rows)",
-    }
+    params, settings = run_record(
+        b, sig_map, ticker, ambiguity=ambiguity, fees=fees, slippage=slippage,
+        init_cash=init_cash, periods_per_year=ann, unfilled=unfilled,
+        engine=f"vectorbt {vbt.__version__} Portfolio.from_signals (split open/session rows)",
+    )  # fmt: skip
     return BacktestResult(
         stats=stats_df, trades=trades, equity=equity, params=params, settings=settings
     )

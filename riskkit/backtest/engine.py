@@ -31,7 +31,7 @@ The fill contract (the default, and the only mode)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -143,6 +143,74 @@ def check_costs(
     return float(fees), float(slippage), AMBIG[ambiguity], float(init_cash)
 
 
+def prepare_run(
+    bars: pd.DataFrame,
+    signals: Signals | Mapping[str, Signals],
+    periods_per_year: float | None,
+) -> tuple[pd.DataFrame, dict[str, Signals], float]:
+    """Checked bars, ``label -> Signals`` on their dates, and the annualisation factor.
+
+    The one validation of a single-instrument run, shared by :func:`run_backtest` and
+    :func:`riskkit.backtest.run_backtest_vectorbt`.
+    """
+    from riskkit._annualization import infer_periods_per_year
+
+    b = _check_bars(bars)
+    sig_map = {"config": signals} if isinstance(signals, Signals) else dict(signals)
+    if not sig_map:
+        raise DataError("signals is empty; pass at least one Signals.")
+    if len(b) < 2:
+        raise DataError(f"bars has {len(b)} row(s); at least 2 are needed (signal, then fill).")
+    for lab, s in sig_map.items():
+        if not isinstance(s, Signals):
+            raise DataError(f"signals[{lab!r}] is a {type(s).__name__}, not a Signals.")
+        if not s.entries.index.equals(b.index):
+            raise DataError(
+                f"signals[{lab!r}] is not on the bars' dates; build signals from the same "
+                "bars or reindex with .reindex(bars.index, fill_value=False)."
+            )
+    ann = (
+        infer_periods_per_year(b.index).periods_per_year
+        if periods_per_year is None
+        else float(periods_per_year)
+    )
+    return b, sig_map, float(ann)
+
+
+def run_record(
+    b: pd.DataFrame,
+    sig_map: Mapping[str, Signals],
+    ticker: str | None,
+    *,
+    ambiguity: str,
+    fees: float,
+    slippage: float,
+    init_cash: float,
+    periods_per_year: float,
+    unfilled: int,
+    engine: str,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The ``params`` frame and ``settings`` dict a single-instrument run records."""
+    params = pd.DataFrame.from_dict(
+        {lab: {"ticker": ticker, **s.params} for lab, s in sig_map.items()}, orient="index"
+    )
+    params.index.name = "config"
+    settings = {
+        "fill_contract": FILL_CONTRACT.format(rule=ambiguity),
+        "ambiguity": ambiguity,
+        "fees": fees,
+        "slippage": slippage,
+        "init_cash": init_cash,
+        "periods_per_year": periods_per_year,
+        "first": str(b.index[0].date()),
+        "last": str(b.index[-1].date()),
+        "bars": len(b),
+        "unfilled_signals": unfilled,
+        "engine": engine,
+    }
+    return params, settings
+
+
 def ohlc_arrays(b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Contiguous float64 open, high, low, close of checked bars."""
     return tuple(np.ascontiguousarray(b[f].to_numpy(np.float64)) for f in _FIELDS)  # type: ignore[return-value]
@@ -240,20 +308,8 @@ def run_backtest(
     >>> round(float(res.equity.iloc[-1, 0]), 6)  # bought at day 2's open 10, worth 13
     130.0
     """
-    from riskkit._annualization import infer_periods_per_year
-
     fees, slip, rule, init_cash = check_costs(fees, slippage, ambiguity, init_cash)
-    b = _check_bars(bars)
-    sig_map = {"config": signals} if isinstance(signals, Signals) else dict(signals)
-    if not sig_map:
-        raise DataError("signals is empty; pass at least one Signals.")
-    if len(b) < 2:
-        raise DataError(f"bars has {len(b)} row(s); at least 2 are needed (signal, then fill).")
-    ann = (
-        infer_periods_per_year(b.index).periods_per_year
-        if periods_per_year is None
-        else float(periods_per_year)
-    )
+    b, sig_map, ann = prepare_run(bars, signals, periods_per_year)
     ohlc = ohlc_arrays(b)
     labels = list(sig_map)
     n, m = len(b), len(labels)
@@ -262,15 +318,7 @@ def run_backtest(
     trade_parts: list[tuple[int, np.ndarray, np.ndarray]] = []
     unfilled = 0
     for j, lab in enumerate(labels):
-        s = sig_map[lab]
-        if not isinstance(s, Signals):
-            raise DataError(f"signals[{lab!r}] is a {type(s).__name__}, not a Signals.")
-        if not s.entries.index.equals(b.index):
-            raise DataError(
-                f"signals[{lab!r}] is not on the bars' dates; build signals from the same "
-                "bars or reindex with .reindex(bars.index, fill_value=False)."
-            )
-        a = s.arrays()
+        a = sig_map[lab].arrays()
         unfilled += int(a.ent[-1] | a.ex[-1] | a.sent[-1]) + int(a.sex[-1])
         st, eq, _, ti, tf = simulate_record(
             ohlc, a, fees=fees, slip=slip, rule=rule, init_cash=init_cash, ppy=ann
@@ -281,23 +329,10 @@ def run_backtest(
     stats_df = pd.DataFrame(
         stats, index=pd.Index(labels, name="config"), columns=list(S.STAT_NAMES)
     )
-    params = pd.DataFrame.from_dict(
-        {lab: {"ticker": ticker, **sig_map[lab].params} for lab in labels}, orient="index"
-    )
-    params.index.name = "config"
-    settings = {
-        "fill_contract": FILL_CONTRACT.format(rule=ambiguity),
-        "ambiguity": ambiguity,
-        "fees": fees,
-        "slippage": slip,
-        "init_cash": init_cash,
-        "periods_per_year": ann,
-        "first": str(b.index[0].date()),
-        "last": str(b.index[-1].date()),
-        "bars": n,
-        "unfilled_signals": unfilled,
-        "engine": ENGINE,
-    }
+    params, settings = run_record(
+        b, sig_map, ticker, ambiguity=ambiguity, fees=fees, slippage=slip, init_cash=init_cash,
+        periods_per_year=ann, unfilled=unfilled, engine=ENGINE,
+    )  # fmt: skip
     return BacktestResult(
         stats=stats_df,
         trades=trade_table(trade_parts, labels, days, ticker),
