@@ -20,6 +20,7 @@ from riskkit._errors import DataError
 from riskkit._validation import check_timeseries, warn
 from riskkit.events import stats
 from riskkit.events._grouptests import EventData, group_tests
+from riskkit.events._inputs import check_count, check_windows, session_dates
 from riskkit.events.catalog import (
     assign_day0,
     expand_market_events,
@@ -81,54 +82,6 @@ def bundled_returns_and_factors(
     return rets, factors, desc
 
 
-def _check_windows(
-    windows: Sequence[tuple[int, int]], estimation: int, gap: int
-) -> list[tuple[int, int]]:
-    out = []
-    for w in windows:
-        ends: tuple[object, ...]
-        try:
-            ends = (w[0], w[1]) if len(w) == 2 else ()
-        except TypeError:
-            ends = ()
-        whole = all(
-            not isinstance(v, bool)
-            and isinstance(v, int | np.integer | float | np.floating)
-            and float(v).is_integer()
-            for v in ends
-        )
-        if len(ends) != 2 or not whole:
-            # int(-1.5) would silently truncate a window to (-1, 1)
-            raise DataError(
-                f"window {w!r} is not a pair of whole numbers of sessions like (-1, 1)."
-            )
-        a, b = int(ends[0]), int(ends[1])
-        if a > b:
-            raise DataError(f"window {w!r} starts after it ends; write it as ({b}, {a}).")
-        if a < -gap:
-            raise DataError(
-                f"window {w!r} starts {-a} days before day 0, inside the estimation window "
-                f"(gap={gap}); increase gap to at least {-a}."
-            )
-        out.append((a, b))
-    if not out:
-        raise DataError("windows is empty; pass e.g. windows=[(-1, 1), (0, 0), (0, 5)].")
-    if estimation < 3:
-        raise DataError(f"estimation={estimation} is too short; use at least 3 (e.g. 250).")
-    if gap < 0:
-        raise DataError(f"gap={gap} is negative; use 0 or more trading days.")
-    return out
-
-
-def _check_count(name: str, value: object, least: int) -> None:
-    """A whole number of sessions or draws, at least ``least`` (no bools, no 2.5, no -1)."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or int(value) < least:
-        raise DataError(
-            f"{name}={value!r} must be a whole number >= {least}; e.g. estimation=250, gap=10, "
-            "min_estimation_obs=100, placebo=0 (off) or 1000."
-        )
-
-
 @dataclass
 class _Prepared:
     returns: pd.DataFrame
@@ -150,35 +103,14 @@ def _prepare(returns, factors, model, market, total_return) -> _Prepared:
         returns = returns.to_frame(returns.name or "asset")
     check_timeseries(returns, name="returns", min_length=1, nan_policy="omit")
     notes: list[str] = []
-    returns = _session_dates(returns.copy(), "returns", notes)  # never change the caller's
+    returns = session_dates(returns.copy(), "returns", notes)  # never change the caller's
     if isinstance(factors, pd.Series):
         factors = factors.to_frame(factors.name or "market")
     if factors is not None:
         check_timeseries(factors, name="factors", min_length=1, nan_policy="omit")
-        factors = _session_dates(factors.copy(), "factors", notes).reindex(returns.index)
+        factors = session_dates(factors.copy(), "factors", notes).reindex(returns.index)
     returns.columns = [str(c).upper() for c in returns.columns]
     return _Prepared(returns, factors, "user-supplied returns and factors", notes)
-
-
-def _session_dates(frame: pd.DataFrame, name: str, notes: list[str]) -> pd.DataFrame:
-    """A tz-aware daily index read as session dates: the wall-clock date in its own zone.
-
-    Event days are naive US dates, so a tz-aware index (a ``...-05:00`` close stamp, or
-    Yahoo's midnight UTC) is labelled by its local date; converting midnight UTC to New
-    York would move every session back one day.
-    """
-    idx = frame.index
-    if not isinstance(idx, pd.DatetimeIndex) or idx.tz is None:
-        return frame
-    dates = idx.tz_localize(None).normalize()
-    if dates.has_duplicates:
-        raise DataError(
-            f"{name} has several rows on one date in its zone {idx.tz}; event studies take "
-            "one return per session. Resample to daily first."
-        )
-    frame.index = dates
-    notes.append(f"{name}: tz-aware index ({idx.tz}) read as session dates in that zone.")
-    return frame
 
 
 def event_study(
@@ -299,8 +231,8 @@ def event_study(
         ("min_estimation_obs", min_estimation_obs, 0),
         ("placebo", placebo, 0),
     ):
-        _check_count(label, value, least)
-    wins = _check_windows(windows, estimation, gap)
+        check_count(label, value, least)
+    wins = check_windows(windows, estimation, gap)
     if int(min_estimation_obs) < 5:
         raise DataError(
             f"min_estimation_obs={min_estimation_obs} is too small; use at least 5 (the "
