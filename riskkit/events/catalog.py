@@ -388,7 +388,8 @@ def find_overlaps(
     estimation, gap
         Estimation window ``[-gap-estimation, -gap-1]`` in trading days.
     window
-        The union of the event windows ``(first, last)``.
+        The union of the event windows ``(first, last)``. An event with
+        ``widened`` True (unknown timing, column optional) reaches one session further.
 
     Returns
     -------
@@ -413,17 +414,23 @@ def find_overlaps(
         if pd.notna(d)
     }
     a, b = window
+    wide = (
+        dict(zip(events["event_id"], events["widened"].astype(bool), strict=True))
+        if "widened" in events
+        else {}
+    )
     for _, grp in events.groupby("ticker", sort=True):
         ids = [e for e in grp["event_id"] if e in pos]
         for i in ids:
             est_lo, est_hi = pos[i] - gap - estimation, pos[i] - gap - 1
+            b_i = b + int(wide.get(i, False))
             for j in ids:
                 if i == j:
                     continue
-                w_lo, w_hi = pos[j] + a, pos[j] + b
+                w_lo, w_hi = pos[j] + a, pos[j] + b + int(wide.get(j, False))
                 if w_lo <= est_hi and w_hi >= est_lo:
                     rows.append((i, j, grp["ticker"].iloc[0], "in_estimation_window"))
-                if i < j and w_lo <= pos[i] + b and w_hi >= pos[i] + a:
+                if i < j and w_lo <= pos[i] + b_i and w_hi >= pos[i] + a:
                     rows.append((i, j, grp["ticker"].iloc[0], "event_windows_overlap"))
     return pd.DataFrame(rows, columns=["event_id", "other_event_id", "ticker", "kind"])
 

@@ -251,8 +251,9 @@ def event_study(
     ev = expand_market_events(ev, firms)
     ev = assign_day0(ev, None if calendar == "XNYS" else grid)
     a_min = min(a for a, _ in wins)
-    b_max = max(b for _, b in wins) + int(ev["widened"].any())
-    overlaps = find_overlaps(ev, grid, estimation=estimation, gap=gap, window=(a_min, b_max))
+    b_nom = max(b for _, b in wins)  # an unknown-timing event widens its own window only
+    b_max = b_nom + int(ev["widened"].any())
+    overlaps = find_overlaps(ev, grid, estimation=estimation, gap=gap, window=(a_min, b_nom))
 
     data: list[EventData] = []
     skipped: list[tuple[str, str, str, str]] = []
@@ -276,7 +277,7 @@ def event_study(
         lo, hi = max(0, p0 - gap - estimation), p0 - gap - 1
         est_pos = np.arange(lo, hi + 1)
         if overlap == "exclude":
-            est_pos = _exclude_other_windows(est_pos, eid, day0s[tk], pos_of, a_min, b_max)
+            est_pos = _exclude_other_windows(est_pos, eid, day0s[tk], pos_of, a_min, b_nom)
         est_idx = grid[est_pos]
         xf = fx_all.loc[est_idx] if fx_all is not None else pd.DataFrame(index=est_idx)
         complete = _complete_rows(y, xf, est_idx, est_pos, grid)
@@ -390,22 +391,23 @@ def _complete_rows(y, xf, est_idx, est_pos, grid) -> int:
     return int((y_ok & xf.notna().all(axis=1).to_numpy()).sum())
 
 
-def _day0_by_ticker(ev: pd.DataFrame) -> dict[str, list[tuple[str, pd.Timestamp]]]:
-    """``(event_id, day0)`` of every event, by ticker (in catalog order)."""
-    out: dict[str, list[tuple[str, pd.Timestamp]]] = {}
-    for eid, tk, d0 in zip(ev["event_id"], ev["ticker"], ev["day0"], strict=True):
-        out.setdefault(tk, []).append((eid, d0))
+def _day0_by_ticker(ev: pd.DataFrame) -> dict[str, list[tuple[str, pd.Timestamp, bool]]]:
+    """``(event_id, day0, widened)`` of every event, by ticker (in catalog order)."""
+    out: dict[str, list[tuple[str, pd.Timestamp, bool]]] = {}
+    for eid, tk, d0, w in zip(ev["event_id"], ev["ticker"], ev["day0"], ev["widened"], strict=True):
+        out.setdefault(tk, []).append((eid, d0, bool(w)))
     return out
 
 
 def _exclude_other_windows(est_pos, eid, same_ticker, pos_of, a_min, b_max):
-    """Drop the windows ``[a_min, b_max]`` of the ticker's other events from ``est_pos``."""
-    others = [d for other, d in same_ticker if other != eid]
+    """Drop the windows ``[a_min, b_max]`` of the ticker's other events from ``est_pos``;
+    an unknown-timing event's own window reaches one session further."""
+    others = [(d, w) for other, d, w in same_ticker if other != eid]
     drop: set[int] = set()
-    for d in others:
+    for d, w in others:
         if pd.notna(d) and d in pos_of:
             p = pos_of[d]
-            drop.update(range(p + a_min, p + b_max + 1))
+            drop.update(range(p + a_min, p + b_max + int(w) + 1))
     return np.array([p for p in est_pos if p not in drop], dtype=int)
 
 
