@@ -18,8 +18,8 @@ import pandas as pd
 
 from riskkit._errors import DataError
 from riskkit._validation import check_timeseries, warn
-from riskkit.events import stats
-from riskkit.events._grouptests import EventData, group_tests
+from riskkit.events import _engine, _frames, _kernels
+from riskkit.events._grouptests import group_tests
 from riskkit.events._inputs import check_count, check_windows, session_dates
 from riskkit.events.catalog import (
     assign_day0,
@@ -27,7 +27,7 @@ from riskkit.events.catalog import (
     find_overlaps,
     load_events,
 )
-from riskkit.events.models import MODELS, factor_columns, fit_model
+from riskkit.events.models import MODELS, factor_columns
 from riskkit.events.results import EventStudyResult
 
 __all__ = ["bundled_returns_and_factors", "event_study"]
@@ -252,78 +252,66 @@ def event_study(
     ev = assign_day0(ev, None if calendar == "XNYS" else grid)
     a_min = min(a for a, _ in wins)
     b_nom = max(b for _, b in wins)  # an unknown-timing event widens its own window only
-    b_max = b_nom + int(ev["widened"].any())
     overlaps = find_overlaps(ev, grid, estimation=estimation, gap=gap, window=(a_min, b_nom))
 
-    data: list[EventData] = []
-    skipped: list[tuple[str, str, str, str]] = []
-    rows: list[dict] = []
-    params_rows: list[dict] = []
-    pos_of = {d: i for i, d in enumerate(grid)}
-    # loop invariants, taken once: factor columns, each ticker's returns and event days
-    fx_all = facs[fcols] if (fcols and facs is not None) else None
-    series: dict = {}
-    day0s = _day0_by_ticker(ev) if overlap == "exclude" else {}
-    for _, e in ev.iterrows():
-        eid, tk, d0 = e["event_id"], e["ticker"], e["day0"]
-        if tk not in series:
-            series[tk] = rets[tk]
-        y = series[tk]
-        reason = _day0_problem(y, d0, pos_of)
-        if reason:
-            skipped.append((eid, tk, str(pd.Timestamp(e["date"]).date()), reason))
-            continue
-        p0 = pos_of[d0]
-        lo, hi = max(0, p0 - gap - estimation), p0 - gap - 1
-        est_pos = np.arange(lo, hi + 1)
-        if overlap == "exclude":
-            est_pos = _exclude_other_windows(est_pos, eid, day0s[tk], pos_of, a_min, b_nom)
-        est_idx = grid[est_pos]
-        xf = fx_all.loc[est_idx] if fx_all is not None else pd.DataFrame(index=est_idx)
-        complete = _complete_rows(y, xf, est_idx, est_pos, grid)
-        fit = fit_model(y.loc[est_idx], xf, model) if complete >= min_estimation_obs else None
-        if fit is None:
-            first = y.first_valid_index()
-            skipped.append(
-                (
-                    eid,
-                    tk,
-                    str(pd.Timestamp(e["date"]).date()),
-                    f"only {complete} complete estimation returns in [{-gap - estimation}, "
-                    f"{-gap - 1}] (first {tk} return on {pd.Timestamp(first).date()}); "
-                    f"min_estimation_obs={min_estimation_obs}",
-                )
-            )
-            continue
-        widened = bool(e["widened"])
-        ed = _event_data(e, fit, y, facs, fx_all, fcols, grid, p0, est_pos, a_min, b_max)
-        data.append(ed)
-        params_rows.append(
-            {
-                "event_id": eid,
-                "ticker": tk,
-                "day0": d0,
-                **fit.params,
-                "sigma": float(np.sqrt(fit.sigma2)),
-                "nobs": fit.nobs,
-                "df_resid": fit.df_resid,
-                "estimation_start": est_idx[0],
-                "estimation_end": est_idx[-1],
-            }
+    firm_names = list(rets.columns)
+    firm = pd.Index(firm_names).get_indexer(ev["ticker"]).astype(np.int64)
+    day0 = pd.DatetimeIndex(ev["day0"])
+    p0 = grid.get_indexer(day0).astype(np.int64)
+    widened = ev["widened"].to_numpy(dtype=bool)
+    y = np.ascontiguousarray(rets.to_numpy(dtype=float))
+    if fcols and facs is not None:
+        x = np.ascontiguousarray(facs[fcols].reindex(grid).to_numpy(dtype=float))
+    else:
+        x = np.zeros((len(grid), 0))
+    complete = np.isfinite(y) & np.isfinite(x).all(axis=1)[:, None]
+    cut = (
+        _engine.cut_mask(firm, p0, widened, len(grid), len(firm_names), a_min, b_nom)
+        if overlap == "exclude"
+        else np.zeros_like(complete)
+    )
+    reasons = _day0_problems(y, firm, p0, day0, grid, firm_names)
+    est = _engine.estimate(
+        y,
+        x,
+        complete & ~cut,
+        cut,
+        firm,
+        p0,
+        reasons == "",
+        widened,
+        model=_MODEL_CODE[model],
+        estimation=estimation,
+        gap=gap,
+        min_obs=min_estimation_obs,
+        windows=wins,
+    )
+    reasons = _fit_problems(
+        reasons, est, y, firm, grid, firm_names, estimation, gap, min_estimation_obs
+    )
+    dates = ev["date"].to_numpy()
+    skipped = [
+        (ev["event_id"].iat[i], ev["ticker"].iat[i], str(pd.Timestamp(dates[i]).date()), reasons[i])
+        for i in np.flatnonzero(reasons != "")
+    ]
+    idx = np.flatnonzero(est.fitted)
+    names = ([] if model == "market_adjusted" else ["alpha"]) + (
+        [f"beta_{c}" for c in fcols] if model not in ("constant", "market_adjusted") else []
+    )
+    params = _frames.params_frame(est, idx, ev, grid, names)
+    cars = _frames.cars_frame(est, idx, ev, params)
+    ar = _frames.ar_frame(est, idx, ev)
+    if conventions == "estudy2":
+        market = x[:, 0] if x.shape[1] else None
+        data = _frames.event_data(est, idx, ev, grid, market)
+        tests = group_tests(data, wins, conventions=conventions, placebo=placebo, seed=seed)
+    else:
+        tests = _engine.textbook_tests(
+            est, widened, _groupings(ev, est.fitted), placebo=placebo, seed=seed
         )
-        for a, b in wins:
-            rows.append(_window_row(ed, fit, a, b + int(widened and a <= 0 <= b), (a, b)))
 
     skipped_df = pd.DataFrame(skipped, columns=["event_id", "ticker", "date", "reason"])
-    for r in skipped:
-        warn(f"event {r[0]} ({r[1]}, {r[2]}) skipped: {r[3]}", stacklevel=2)
-    cars = pd.DataFrame(rows)
-    params = pd.DataFrame(params_rows)
-    if not cars.empty:
-        cars = cars.merge(params.drop(columns=["ticker", "day0"]), on="event_id", how="left")
-    tests = group_tests(data, wins, conventions=conventions, placebo=placebo, seed=seed)
-    ar = pd.DataFrame({d.event_id: d.ar for d in data})
-    ar.index.name = "tau"
+    _warn_skipped(skipped)
     evt_out = ev.copy()
     evt_out["status"] = np.where(
         evt_out["event_id"].isin(skipped_df["event_id"]), "skipped", "estimated"
@@ -362,175 +350,114 @@ def event_study(
     )
 
 
-def _day0_problem(y: pd.Series, d0: pd.Timestamp, pos_of: dict) -> str:
-    if pd.isna(d0):
-        return "day 0 falls after the last date of the returns"
-    if d0 not in pos_of:
-        return f"day 0 {d0.date()} is not a date of the returns (holiday or missing row)"
-    if pd.isna(y.loc[d0]):
-        first = pd.Timestamp(y.first_valid_index())  # type: ignore[arg-type]
-        if pd.isna(first):
-            return "the ticker has no returns at all"
-        if d0 < first:
-            return (
-                f"day 0 {d0.date()} is before the first return on {pd.Timestamp(first).date()} "
+_MODEL_CODE = {
+    "constant": _kernels.MODEL_CONSTANT,
+    "market_adjusted": _kernels.MODEL_ADJUSTED,
+    "market": _kernels.MODEL_OLS,
+    "market_btc": _kernels.MODEL_OLS,
+    "factors": _kernels.MODEL_OLS,
+}
+#: Skipped events warned about one by one; the rest in one warning (all in result.skipped).
+_MAX_SKIP_WARNINGS = 20
+
+
+def _warn_skipped(skipped: list[tuple[str, str, str, str]]) -> None:
+    for r in skipped[:_MAX_SKIP_WARNINGS]:
+        warn(f"event {r[0]} ({r[1]}, {r[2]}) skipped: {r[3]}", stacklevel=3)
+    if len(skipped) > _MAX_SKIP_WARNINGS:
+        warn(
+            f"{len(skipped) - _MAX_SKIP_WARNINGS} more events skipped (of "
+            f"{len(skipped)}); every one is listed with its reason in result.skipped.",
+            stacklevel=3,
+        )
+
+
+def _first_last(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last row with a return, per firm (-1: none)."""
+    ok = np.isfinite(y)
+    any_ = ok.any(axis=0)
+    first = np.where(any_, ok.argmax(axis=0), -1)
+    last = np.where(any_, y.shape[0] - 1 - ok[::-1].argmax(axis=0), -1)
+    return first, last
+
+
+def _day0_problems(y, firm, p0, day0, grid, firm_names) -> np.ndarray:
+    """Why each event's day 0 cannot be used ("" = fine), in words."""
+    n = firm.size
+    out = np.full(n, "", dtype=object)
+    first, last = _first_last(y)
+    for i in range(n):
+        d0 = day0[i]
+        if pd.isna(d0):
+            out[i] = "day 0 falls after the last date of the returns"
+            continue
+        if p0[i] < 0:
+            if len(grid) and d0 > grid[-1]:
+                out[i] = (
+                    f"day 0 {d0.date()} is after the last date of the returns ({grid[-1].date()})"
+                )
+            elif len(grid) and d0 < grid[0]:
+                out[i] = (
+                    f"day 0 {d0.date()} is before the first date of the returns ({grid[0].date()})"
+                )
+            else:
+                out[i] = f"day 0 {d0.date()} is not a date of the returns (holiday or missing row)"
+            continue
+        f = firm[i]
+        if np.isfinite(y[p0[i], f]):
+            continue
+        if first[f] < 0:
+            out[i] = "the ticker has no returns at all"
+        elif p0[i] < first[f]:
+            out[i] = (
+                f"day 0 {d0.date()} is before the first return on {grid[first[f]].date()} "
                 "(before listing)"
             )
-        last = pd.Timestamp(y.last_valid_index())  # type: ignore[arg-type]
-        if d0 > last:
-            return f"day 0 {d0.date()} is after the last return on {pd.Timestamp(last).date()}"
-        return f"missing return on day 0 {d0.date()}"
-    return ""
-
-
-def _complete_rows(y, xf, est_idx, est_pos, grid) -> int:
-    """Estimation dates with the return and every factor present."""
-    if not grid.is_unique:  # labels may repeat: align as pandas does
-        return int(pd.concat([y.loc[est_idx], xf], axis=1).notna().all(axis=1).sum())
-    y_ok = pd.notna(y.to_numpy()[est_pos])  # y is indexed by grid: positions = labels
-    return int((y_ok & xf.notna().all(axis=1).to_numpy()).sum())
-
-
-def _day0_by_ticker(ev: pd.DataFrame) -> dict[str, list[tuple[str, pd.Timestamp, bool]]]:
-    """``(event_id, day0, widened)`` of every event, by ticker (in catalog order)."""
-    out: dict[str, list[tuple[str, pd.Timestamp, bool]]] = {}
-    for eid, tk, d0, w in zip(ev["event_id"], ev["ticker"], ev["day0"], ev["widened"], strict=True):
-        out.setdefault(tk, []).append((eid, d0, bool(w)))
+        elif p0[i] > last[f]:
+            out[i] = f"day 0 {d0.date()} is after the last return on {grid[last[f]].date()}"
+        else:
+            out[i] = f"missing return on day 0 {d0.date()}"
     return out
 
 
-def _exclude_other_windows(est_pos, eid, same_ticker, pos_of, a_min, b_max):
-    """Drop the windows ``[a_min, b_max]`` of the ticker's other events from ``est_pos``;
-    an unknown-timing event's own window reaches one session further."""
-    others = [(d, w) for other, d, w in same_ticker if other != eid]
-    drop: set[int] = set()
-    for d, w in others:
-        if pd.notna(d) and d in pos_of:
-            p = pos_of[d]
-            drop.update(range(p + a_min, p + b_max + int(w) + 1))
-    return np.array([p for p in est_pos if p not in drop], dtype=int)
-
-
-def _event_data(e, fit, y, facs, fx_all, fcols, grid, p0, est_pos, a_min, b_max) -> EventData:
-    taus = np.arange(a_min, b_max + 1)
-    pos = p0 + taus
-    ok = pos < len(grid)
-    ret = np.full(taus.size, np.nan)
-    exp = np.full(taus.size, np.nan)
-    xwin = None
-    if ok.any():
-        idx = grid[pos[ok]]
-        # y (and usually fx_all) is indexed by grid: positions are then the labels
-        by_pos = grid.is_unique
-        ret[ok] = y.to_numpy(dtype=float)[pos[ok]] if by_pos else y.loc[idx].to_numpy(float)
-        if not fcols:
-            fx = pd.DataFrame(index=idx)
-        elif by_pos and fx_all.index.equals(grid):
-            fx = fx_all.iloc[pos[ok]]
+def _fit_problems(reasons, est, y, firm, grid, firm_names, estimation, gap, min_obs):
+    """Add the estimation problems (too few returns, zero variance, singular factors)."""
+    out = reasons.copy()
+    first, _ = _first_last(y)
+    span = f"[{-gap - estimation}, {-gap - 1}]"
+    for i in np.flatnonzero(est.status > 0):
+        f = firm[i]
+        tk = firm_names[f]
+        if est.status[i] == 1:
+            out[i] = (
+                f"only {int(est.nobs[i])} complete estimation returns in {span} (first {tk} "
+                f"return on {grid[first[f]].date()}); min_estimation_obs={min_obs}"
+            )
+        elif est.status[i] == 2:
+            out[i] = (
+                f"the estimation residuals in {span} have zero variance (returns constant, "
+                "or an exact linear function of the factors): no test statistic is "
+                "meaningful"
+            )
         else:
-            fx = fx_all.loc[idx]
-        exp[ok] = fit.expected(fx)
-        xw = fit.design(fx)
-        if xw is not None:
-            xwin = np.full((taus.size, xw.shape[1]), np.nan)
-            xwin[ok] = xw
-    est_tau = np.asarray(est_pos) - p0
-    resid_tau = pd.Series(np.nan, index=np.arange(est_tau.min(), est_tau.max() + 1))
-    res_loc = grid.get_indexer(fit.resid.index) if grid.is_unique else np.array([-1])
-    if (res_loc < 0).any():  # not a unique date of the grid: get_loc says what is wrong
-        res_loc = np.array([grid.get_loc(d) for d in fit.resid.index], dtype=int)
-    res_pos = res_loc.astype(int) - p0
-    lo_tau = int(est_tau.min())
-    if res_pos.size and res_pos.min() >= lo_tau and res_pos.max() <= est_tau.max():
-        vals = resid_tau.to_numpy(copy=True)
-        vals[res_pos - lo_tau] = fit.resid.to_numpy()
-        resid_tau = pd.Series(vals, index=resid_tau.index)
-    else:
-        resid_tau.loc[res_pos] = fit.resid.to_numpy()
-    mkt_tau = None
-    if fcols:
-        all_est = np.arange(max(0, p0 + est_tau.min()), p0 + est_tau.max() + 1)
-        m_est = facs[fcols[0]].iloc[all_est]
-        mkt_tau = (
-            pd.Series(m_est.to_numpy(dtype=float), index=np.asarray(all_est) - p0),
-            pd.Series(facs[fcols[0]].reindex(grid[pos[ok]]).to_numpy(dtype=float), index=taus[ok]),
-        )
-    tau_index = pd.Index(taus)  # one index object shared by the window Series
-    return EventData(
-        event_id=e["event_id"],
-        ticker=e["ticker"],
-        event_type=str(e["event_type"]),
-        scope="firm" if e["parent_id"] == e["event_id"] else "market",
-        day0=e["day0"],
-        widened=bool(e["widened"]),
-        taus=taus,
-        dates=_window_dates(grid, pos, tau_index),
-        ar=pd.Series(ret - exp, index=tau_index),
-        ret=pd.Series(ret, index=tau_index),
-        expected=pd.Series(exp, index=tau_index),
-        x_window=xwin,
-        resid_tau=resid_tau,
-        resid_date=fit.resid,
-        market=mkt_tau,
-        sigma2=fit.sigma2,
-        df=fit.df_resid,
-        nobs=fit.nobs,
-        xtx_inv=fit.xtx_inv,
-    )
+            out[i] = (
+                f"a factor is constant (or the factors are collinear) in {span}: the "
+                "model cannot be fitted"
+            )
+    return out
 
 
-def _window_dates(grid: pd.DatetimeIndex, pos: np.ndarray, taus: pd.Index) -> pd.Series:
-    """Calendar date of each grid position ``pos`` (NaT past the end), indexed by tau."""
-    if grid.tz is not None:  # tz-aware grid: convert element by element, as before
-        vals = [grid[q] if q < len(grid) else pd.NaT for q in pos]
-        return pd.Series(vals, index=taus, dtype="datetime64[ns]")
-    out = np.full(pos.size, np.datetime64("NaT"), dtype="datetime64[ns]")
-    ok = pos < len(grid)
-    out[ok] = grid.to_numpy()[pos[ok]].astype("datetime64[ns]")
-    return pd.Series(out, index=taus)
-
-
-def _window_row(ed: EventData, fit, a: int, b: int, nominal: tuple[int, int]) -> dict:
-    sel = (ed.taus >= a) & (ed.taus <= b)
-    ar = ed.ar.to_numpy()[sel]
-    length = int(sel.sum())
-    row = {
-        "event_id": ed.event_id,
-        "ticker": ed.ticker,
-        "event_type": ed.event_type,
-        "day0": ed.day0,
-        "window": f"[{nominal[0]},{nominal[1]}]",
-        "window_used": f"[{a},{b}]",
-        "widened": ed.widened,
+def _groupings(ev: pd.DataFrame, fitted: np.ndarray) -> list[_engine.Grouping]:
+    """all, firm vs market scope, event type, ticker (labels sorted; fitted events only)."""
+    scope = np.where(ev["parent_id"].to_numpy() == ev["event_id"].to_numpy(), "firm", "market")
+    keys = {
+        "scope": scope,
+        "event_type": ev["event_type"].astype(str).to_numpy(),
+        "ticker": ev["ticker"].astype(str).to_numpy(),
     }
-    if not np.isfinite(ar).all():
-        row.update(
-            car=np.nan,
-            car_se=np.nan,
-            t=np.nan,
-            p=np.nan,
-            df=np.nan,
-            bhar=np.nan,
-            ghk_p=np.nan,
-            note="missing return or factor in the window (or past the data end)",
-        )
-        return row
-    car = float(ar.sum())
-    xw = None if ed.x_window is None else ed.x_window[sel]
-    var = stats.car_variance(ed.sigma2, ed.xtx_inv, xw, length)
-    t = stats.per_event_t(car, var, ed.df)
-    r = ed.ret.to_numpy()[sel]
-    ex = ed.expected.to_numpy()[sel]
-    bhar = float(np.prod(1 + r) - np.prod(1 + ex))
-    ghk = stats.ghk_quantile_test(car, ed.resid_tau.to_numpy(), length)
-    row.update(
-        car=car,
-        car_se=float(np.sqrt(var)),
-        t=t.statistic,
-        p=t.p_value,
-        df=t.df,
-        bhar=bhar,
-        ghk_p=ghk.p_value,
-        note="",
-    )
-    return row
+    out = [_engine.Grouping("all", ("all",), np.where(fitted, 0, -1))]
+    for name, vals in keys.items():
+        labels = tuple(sorted(set(vals[fitted].tolist())))
+        codes = pd.Index(labels).get_indexer(vals) if labels else np.full(len(vals), -1)
+        out.append(_engine.Grouping(name, labels, np.where(fitted, codes, -1)))
+    return out

@@ -1,0 +1,405 @@
+"""Numba kernels of the event-study engine: every event at once, on plain arrays.
+
+Layout: ``T`` sessions (rows of the return grid), ``F`` firms, ``N`` events. ``y`` is
+``T x F`` returns, ``x`` is ``T x q`` factor returns (the model's columns), ``ok`` is
+``T x F`` (True where the firm's return and every factor are present and the date is not
+cut out of the firm's estimation samples). Event ``i`` is firm ``firm[i]`` with day 0 on
+row ``p0[i]``; its estimation slots ``s = 0..E-1`` are rows ``base[i] + s`` with
+``base = p0 - gap - E`` (slots before row 0 are empty). Event-time columns ``tau =
+a_min..b_all`` are rows ``p0 + tau``.
+
+Models: ``MODEL_CONSTANT`` (``R = mu + e``), ``MODEL_ADJUSTED`` (``AR = R - x_0``, nothing
+estimated) and ``MODEL_OLS`` (``R = a + x b + e``, ``k = 1 + q``). OLS is solved on
+centred data (``b = S_xx^{-1} S_xy`` with centred cross-products, ``a = ybar - xbar b``),
+which is better conditioned than the raw normal equations; ``(X'X)^{-1}`` follows from the
+partitioned inverse. Everything is compiled once and cached on disk (``cache=True``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = [
+    "MODEL_ADJUSTED",
+    "MODEL_CONSTANT",
+    "MODEL_OLS",
+    "event_window",
+    "fit_events",
+    "kp_pair_sums",
+    "rank_sums",
+    "window_stats",
+]
+
+MODEL_CONSTANT = 0
+MODEL_ADJUSTED = 1
+MODEL_OLS = 2
+#: A fit whose residual sd is at most this times the rms of its returns is degenerate.
+ZERO_VARIANCE_RATIO = 1e-8
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def fit_events(y, x, ok, cut, firm, p0, valid, n_est, gap, min_obs, model):
+    """Fit every event's normal-return model on its estimation slots.
+
+    Returns ``params (N x k), xtx_inv (N x k x k), sigma2, nobs, status, resid (N x E),
+    first, last`` with ``status`` 0 = fitted, 1 = too few complete slots, 2 = degenerate
+    (zero residual variance), 3 = singular factors, -1 = not attempted (``valid`` False).
+    ``resid`` is NaN off the sample; ``first``/``last`` are the first and last slots not
+    cut out (``cut``: same-firm event windows), whatever the data there.
+    """
+    n = firm.size
+    q = x.shape[1]
+    k = 0 if model == MODEL_ADJUSTED else (1 if model == MODEL_CONSTANT else 1 + q)
+    kk = max(k, 1)
+    params = np.full((n, kk), np.nan)
+    xtx_inv = np.full((n, kk, kk), np.nan)
+    sigma2 = np.full(n, np.nan)
+    nobs = np.zeros(n, np.int64)
+    status = np.full(n, -1, np.int64)
+    resid = np.full((n, n_est), np.nan)
+    first = np.full(n, -1, np.int64)
+    last = np.full(n, -1, np.int64)
+    t_rows = y.shape[0]
+    for i in prange(n):
+        if not valid[i]:
+            continue
+        f = firm[i]
+        base = p0[i] - gap - n_est
+        for s in range(n_est):
+            t = base + s
+            if t >= 0 and t < t_rows and not cut[t, f]:
+                if first[i] < 0:
+                    first[i] = s
+                last[i] = s
+        m = 0
+        ybar = 0.0
+        xbar = np.zeros(max(q, 1))
+        for s in range(n_est):
+            t = base + s
+            if t >= 0 and t < t_rows and ok[t, f]:
+                m += 1
+                ybar += y[t, f]
+                for c in range(q):
+                    xbar[c] += x[t, c]
+        nobs[i] = m
+        if m < min_obs:
+            status[i] = 1
+            continue
+        ybar /= m
+        for c in range(q):
+            xbar[c] /= m
+        ss = 0.0  # sum of squared returns, for the degenerate-fit check
+        if model == MODEL_ADJUSTED:
+            for s in range(n_est):
+                t = base + s
+                if t >= 0 and t < t_rows and ok[t, f]:
+                    e = y[t, f] - x[t, 0]
+                    resid[i, s] = e
+            dfr = m
+        elif model == MODEL_CONSTANT:
+            for s in range(n_est):
+                t = base + s
+                if t >= 0 and t < t_rows and ok[t, f]:
+                    resid[i, s] = y[t, f] - ybar
+            params[i, 0] = ybar
+            xtx_inv[i, 0, 0] = 1.0 / m
+            dfr = m - 1
+        else:
+            sxx = np.zeros((q, q))
+            sxy = np.zeros(q)
+            for s in range(n_est):
+                t = base + s
+                if t >= 0 and t < t_rows and ok[t, f]:
+                    dy = y[t, f] - ybar
+                    for c in range(q):
+                        dc = x[t, c] - xbar[c]
+                        sxy[c] += dc * dy
+                        for d in range(c + 1):
+                            sxx[c, d] += dc * (x[t, d] - xbar[d])
+            for c in range(q):
+                for d in range(c):
+                    sxx[d, c] = sxx[c, d]
+            diag = 1.0
+            for c in range(q):
+                diag *= sxx[c, c]
+            if not (np.linalg.det(sxx) > 1e-12 * diag):  # a constant (or collinear) factor
+                status[i] = 3
+                continue
+            sinv = np.linalg.inv(sxx)
+            b = sinv @ sxy
+            a = ybar
+            for c in range(q):
+                a -= xbar[c] * b[c]
+            params[i, 0] = a
+            for c in range(q):
+                params[i, 1 + c] = b[c]
+            # partitioned inverse of X'X with X = [1, x]
+            w = sinv @ xbar[:q]
+            xtx_inv[i, 0, 0] = 1.0 / m + xbar[:q] @ w
+            for c in range(q):
+                xtx_inv[i, 0, 1 + c] = -w[c]
+                xtx_inv[i, 1 + c, 0] = -w[c]
+                for d in range(q):
+                    xtx_inv[i, 1 + c, 1 + d] = sinv[c, d]
+            for s in range(n_est):
+                t = base + s
+                if t >= 0 and t < t_rows and ok[t, f]:
+                    e = y[t, f] - a
+                    for c in range(q):
+                        e -= x[t, c] * b[c]
+                    resid[i, s] = e
+            dfr = m - k
+        sse = 0.0
+        for s in range(n_est):
+            e = resid[i, s]
+            if e == e:
+                sse += e * e
+                ss += y[base + s, f] ** 2
+        s2 = sse / dfr if dfr > 0 else np.nan
+        sigma2[i] = s2
+        if not (s2 > (ZERO_VARIANCE_RATIO**2) * ss / m):
+            status[i] = 2
+            continue
+        status[i] = 0
+    return params, xtx_inv, sigma2, nobs, status, resid, first, last
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def event_window(y, x, firm, p0, fitted, params, a_min, b_all, model):
+    """Returns, expected returns and ARs on ``tau = a_min..b_all`` (NaN past the data)."""
+    n = firm.size
+    width = b_all - a_min + 1
+    q = x.shape[1]
+    t_rows = y.shape[0]
+    ret = np.full((n, width), np.nan)
+    exp = np.full((n, width), np.nan)
+    for i in prange(n):
+        if not fitted[i]:
+            continue
+        f = firm[i]
+        for j in range(width):
+            t = p0[i] + a_min + j
+            if t < 0 or t >= t_rows:
+                continue
+            ret[i, j] = y[t, f]
+            if model == MODEL_ADJUSTED:
+                exp[i, j] = x[t, 0]
+            elif model == MODEL_CONSTANT:
+                exp[i, j] = params[i, 0]
+            else:
+                v = params[i, 0]
+                for c in range(q):
+                    v += x[t, c] * params[i, 1 + c]
+                exp[i, j] = v
+    return ret, exp, ret - exp
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def window_stats(ret, exp, x, p0, fitted, xtx_inv, sigma2, resid, a_min, a, b_i, model):
+    """Per event, over its window ``[a, b_i[i]]``: CAR, Var(CAR), BHAR and the GHK counts.
+
+    ``Var(CAR) = sigma^2 (L + s' (X'X)^{-1} s)`` with ``s`` the column sums of the window's
+    regressors (``sigma^2 L`` when nothing is estimated). GHK: the number of finite sums of
+    ``L`` consecutive estimation slots (``n_blocks``) at most / at least the CAR.
+    """
+    n = p0.size
+    q = x.shape[1]
+    t_rows = x.shape[0]
+    car = np.full(n, np.nan)
+    var = np.full(n, np.nan)
+    bhar = np.full(n, np.nan)
+    length = np.zeros(n, np.int64)
+    lo_cnt = np.zeros(n, np.int64)
+    hi_cnt = np.zeros(n, np.int64)
+    n_blocks = np.zeros(n, np.int64)
+    n_est = resid.shape[1]
+    for i in prange(n):
+        if not fitted[i]:
+            continue
+        b = b_i[i]
+        ln = b - a + 1
+        length[i] = ln
+        c_sum = 0.0
+        g1 = 1.0
+        g2 = 1.0
+        finite = True
+        s = np.zeros(q + 1)
+        for tau in range(a, b + 1):
+            j = tau - a_min
+            v = ret[i, j] - exp[i, j]
+            if v != v:
+                finite = False
+                break
+            c_sum += v
+            g1 *= 1.0 + ret[i, j]
+            g2 *= 1.0 + exp[i, j]
+            t = p0[i] + tau
+            s[0] += 1.0
+            if t < t_rows:
+                for c in range(q):
+                    s[1 + c] += x[t, c]
+        if not finite:
+            continue
+        car[i] = c_sum
+        bhar[i] = g1 - g2
+        if model == MODEL_ADJUSTED:
+            var[i] = sigma2[i] * ln
+        elif model == MODEL_CONSTANT:
+            var[i] = sigma2[i] * (ln + s[0] * xtx_inv[i, 0, 0] * s[0])
+        else:
+            quad = 0.0
+            for c in range(q + 1):
+                acc = 0.0
+                for d in range(q + 1):
+                    acc += xtx_inv[i, c, d] * s[d]
+                quad += s[c] * acc
+            var[i] = sigma2[i] * (ln + quad)
+        lo = 0
+        hi = 0
+        nb = 0
+        for start in range(n_est - ln + 1):
+            tot = 0.0
+            for u in range(ln):
+                tot += resid[i, start + u]
+            if tot == tot:
+                nb += 1
+                if tot <= c_sum:
+                    lo += 1
+                if tot >= c_sum:
+                    hi += 1
+        lo_cnt[i] = lo
+        hi_cnt[i] = hi
+        n_blocks[i] = nb
+    return car, var, bhar, length, lo_cnt, hi_cnt, n_blocks
+
+
+@njit(cache=True, error_model="numpy")
+def _average_ranks(vals, cnt):
+    """Average ranks (ties share the mean rank) of ``vals[:cnt]``, 1-based."""
+    order = np.argsort(vals[:cnt], kind="mergesort")
+    ranks = np.empty(cnt)
+    i = 0
+    while i < cnt:
+        j = i
+        while j + 1 < cnt and vals[order[j + 1]] == vals[order[i]]:
+            j += 1
+        r = 0.5 * (i + j) + 1.0
+        for u in range(i, j + 1):
+            ranks[order[u]] = r
+        i = j + 1
+    return ranks
+
+
+@njit(cache=True, error_model="numpy")
+def rank_sums(resid, ar, a_min, a, b_ev, take, gid, n_groups, n_rows, row0):
+    """Corrado-Zivney sums per group and event-time row for one window.
+
+    For each event with ``take[i]``: ``U = rank / (L_i + 1)`` over its finite estimation
+    residuals and its finite ARs of ``tau = a..b_ev[i]`` (ties averaged); adds ``U - 1/2``
+    and a count into ``(group, row)`` for each of the event's groups ``gid[i, :]`` (``-1``
+    = none). Rows are ``tau - row0``: estimation slot ``s`` is ``tau = s + row0``.
+    Returns ``sum_u (G x R)`` and ``count (G x R)``.
+    """
+    n, n_est = resid.shape
+    sums = np.zeros((n_groups, n_rows))
+    cnts = np.zeros((n_groups, n_rows))
+    buf = np.empty(n_est + ar.shape[1])
+    where = np.empty(n_est + ar.shape[1], np.int64)
+    for i in range(n):
+        if not take[i]:
+            continue
+        cnt = 0
+        for s in range(n_est):
+            v = resid[i, s]
+            if v == v:
+                buf[cnt] = v
+                where[cnt] = s  # row of slot s
+                cnt += 1
+        for tau in range(a, b_ev[i] + 1):
+            v = ar[i, tau - a_min]
+            if v == v:
+                buf[cnt] = v
+                where[cnt] = tau - row0
+                cnt += 1
+        if cnt == 0:
+            continue
+        ranks = _average_ranks(buf, cnt)
+        denom = cnt + 1.0
+        for g in range(gid.shape[1]):
+            grp = gid[i, g]
+            if grp < 0:
+                continue
+            for u in range(cnt):
+                sums[grp, where[u]] += ranks[u] / denom - 0.5
+                cnts[grp, where[u]] += 1.0
+    return sums, cnts
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def kp_pair_sums(resid, base, ulo, uhi, order, lo, hi, take, gid, n_groups, min_overlap, n_chunks):
+    """Kolari-Pynnönen: per window and group, the sum of residual correlations over the
+    pairs of events whose event windows share a session.
+
+    ``lo[w, i]``/``hi[w, i]``: first/last grid row of event ``i``'s window ``w`` (``lo >
+    hi`` for none); ``ulo``/``uhi`` the same for the union of the windows, whose span
+    contains every window's, and ``order`` sorts the events by ``ulo``. ``take[w, i]``: the event is tested in
+    window ``w``. The correlation of a pair is Pearson's on the sessions where both have
+    an estimation residual (``base`` = row of slot 0), ``0`` with fewer than
+    ``min_overlap`` such sessions or a zero variance. Returns ``W x G`` sums and the
+    number of pairs visited.
+    """
+    n_w = lo.shape[0]
+    n = order.size
+    n_est = resid.shape[1]
+    acc = np.zeros((n_chunks, n_w, n_groups))
+    visited = np.zeros(n_chunks, np.int64)
+    step = (n + n_chunks - 1) // n_chunks
+    for ch in prange(n_chunks):
+        for oi in range(ch * step, min(n, (ch + 1) * step)):
+            i = order[oi]
+            if ulo[i] > uhi[i]:
+                continue
+            for oj in range(oi + 1, n):
+                j = order[oj]
+                if ulo[j] > uhi[i]:
+                    break
+                if ulo[j] > uhi[j]:
+                    continue
+                visited[ch] += 1
+                # correlation on common sessions
+                start = max(base[i], base[j])
+                stop = min(base[i], base[j]) + n_est
+                cnt = 0.0
+                sx = 0.0
+                sy = 0.0
+                sxx = 0.0
+                syy = 0.0
+                sxy = 0.0
+                for t in range(start, stop):
+                    ei = resid[i, t - base[i]]
+                    ej = resid[j, t - base[j]]
+                    if ei == ei and ej == ej:
+                        cnt += 1.0
+                        sx += ei
+                        sy += ej
+                        sxx += ei * ei
+                        syy += ej * ej
+                        sxy += ei * ej
+                r = 0.0
+                if cnt >= min_overlap:
+                    den = (cnt * sxx - sx * sx) * (cnt * syy - sy * sy)
+                    if den > 0:
+                        r = (cnt * sxy - sx * sy) / np.sqrt(den)
+                if r == 0.0:
+                    continue
+                for w in range(n_w):
+                    if not (take[w, i] and take[w, j]):
+                        continue
+                    if lo[w, j] > hi[w, i] or lo[w, i] > hi[w, j]:
+                        continue
+                    for g in range(gid.shape[1]):
+                        gi = gid[i, g]
+                        if gi >= 0 and gi == gid[j, g]:
+                            acc[ch, w, gi] += r
+    return acc.sum(axis=0), visited.sum()
