@@ -198,3 +198,114 @@ def test_engine_reproduces_car_tests(engine_result):
         assert got["signif"] == row["significance"]
         if row["car_mean"]:
             assert close_to_printed(got["estimate"], row["car_mean"])
+
+
+# ---- regression tests: three places where conventions="estudy2" departed from estudy2 ----
+# The reference values are estudy2 0.10.0's output on the synthetic panel below, as given
+# with the bug report (printed to 5 decimals); the hand checks restate estudy2's formulas
+# (R/car_nonparametric_tests.R, R/car_parametric_tests.R, R/nonparametric_tests.R).
+
+
+def _synthetic_tests(returns, factors, windows):
+    from riskkit.events import event_study
+
+    events = pd.DataFrame(
+        {
+            "event_id": list(returns),
+            "ticker": list(returns),
+            "date": returns.index[300],
+            "timing": "pre-market",
+        }
+    )
+    res = event_study(
+        events,
+        returns=returns,
+        factors=factors,
+        conventions="estudy2",
+        calendar="returns",
+        windows=windows,
+    )
+    t = res.tests()
+    return t[t["group_by"] == "all"].set_index(["window", "test"])
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    """Synthetic (seeded normal draws, not market data): 10 firms, one event day."""
+    rng = np.random.default_rng(0)
+    idx = pd.bdate_range("2022-01-03", periods=320)
+    m = pd.DataFrame({"market": rng.normal(0, 0.01, 320)}, index=idx)
+    r = pd.DataFrame(
+        {f"F{j}": 1.2 * m["market"] + rng.normal(0, 0.02, 320) for j in range(10)}, index=idx
+    )
+    gappy = r.copy()
+    gappy.iloc[302, :2] = np.nan  # day +2: 8 of 10 firms have a return (80% coverage)
+    return r, gappy, m
+
+
+def test_car_rank_test_uses_only_its_own_window_like_estudy2(synthetic):
+    # The full sample was the estimation window plus every requested window, so asking
+    # for [-3,5] as well changed the [0,5] rank statistic (riskkit gave -0.76607).
+    r, _, m = synthetic
+    both = _synthetic_tests(r, m, [(-3, 5), (0, 5)])
+    alone = _synthetic_tests(r, m, [(0, 5)])
+    got = both.loc[("[0,5]", "car_rank_test"), "statistic"]
+    assert close_to_printed(got, "-0.75068")
+    assert got == alone.loc[("[0,5]", "car_rank_test"), "statistic"]
+
+
+def test_car_tests_drop_days_with_90pct_or_less_coverage_like_estudy2(synthetic):
+    # Day +2 (80% coverage) was kept in the CAR tests (riskkit gave -0.68221).
+    _, gappy, m = synthetic
+    t = _synthetic_tests(gappy, m, [(2, 2), (0, 5)])
+    assert close_to_printed(t.loc[("[0,5]", "car_brown_warner_1985"), "statistic"], "-0.99574")
+    # Hand check: BW85_CAR = sum of the daily BW85 over the 5 kept days / sqrt(5).
+    kept = (0, 1, 3, 4, 5)
+    daily = _synthetic_tests(gappy, m, [(k, k) for k in kept])
+    bw = [daily.loc[(f"[{k},{k}]", "bw_1985"), "statistic"] for k in kept]
+    assert t.loc[("[0,5]", "car_brown_warner_1985"), "statistic"] == pytest.approx(
+        sum(bw) / np.sqrt(5), rel=1e-12
+    )
+
+
+def test_car_tests_coverage_threshold_is_strict_and_applies_to_all_three():
+    # estudy2 keeps a day if its coverage is > percentage: 9 of 10 (exactly 90%) is dropped.
+    rng = np.random.default_rng(1)
+    est = rng.normal(0, 0.02, (100, 10))
+    evt = rng.normal(0, 0.02, (4, 10))
+    rm_est, rm_evt = rng.normal(0, 0.01, (100, 10)), rng.normal(0, 0.01, (4, 10))
+    m_ols = np.full(10, 100.0)
+    gappy = evt.copy()
+    gappy[1, 0] = np.nan  # 90%: dropped
+    got = estudy2.car_tests(est, gappy, rm_est, rm_evt, m_ols)
+    for name in ("car_brown_warner_1985", "car_lamb", "car_rank_test"):
+        assert got[name]["number_of_days"] == 3
+        assert got[name]["average_percentage"] == 100.0
+    # BW85 and Lamb equal the same tests on the three kept days alone.
+    kept = estudy2.car_tests(est, evt[[0, 2, 3]], rm_est, rm_evt[[0, 2, 3]], m_ols)
+    for name in ("car_brown_warner_1985", "car_lamb"):
+        assert got[name]["statistic"] == pytest.approx(kept[name]["statistic"], rel=1e-12)
+    # The rank test still ranks over the dropped day (its full sample is estimation +
+    # every CAR-window day), so it differs from ranking the three days alone.
+    assert got["car_rank_test"]["statistic"] != kept["car_rank_test"]["statistic"]
+    # percentage=85 keeps the day again.
+    loose = estudy2.car_tests(est, gappy, rm_est, rm_evt, m_ols, percentage=85)
+    assert loose["car_lamb"]["number_of_days"] == 4
+    # No day kept: NaN statistics, no RuntimeWarning.
+    empty = estudy2.car_tests(est, np.full((2, 10), np.nan), rm_est, rm_evt[:2], m_ols)
+    assert all(np.isnan(r["statistic"]) and r["number_of_days"] == 0 for r in empty.values())
+
+
+def test_wilcoxon_is_rowmeans_times_n_like_estudy2(synthetic):
+    # W+ was the plain sum of positive ranks (riskkit gave 23.0 with 8 of 10 firms).
+    _, gappy, m = synthetic
+    t = _synthetic_tests(gappy, m, [(2, 2), (0, 5)])
+    assert close_to_printed(t.loc[("[2,2]", "wlcx"), "statistic"], "28.75")
+    # Hand check on one row: ARs 0.3, -0.1, 0.2, missing, 0 with N = 5. Ranks of |AR| over
+    # the 3 non-zero values: 3, 1, 2; W+ = (3 + 2) / 3 * 5.
+    row = np.array([[0.3, -0.1, 0.2, np.nan, 0.0]])
+    est = np.random.default_rng(2).normal(0, 0.02, (50, 5))
+    got = estudy2.nonparametric_tests(est, row)
+    assert got["wlcx_stat"][0] == pytest.approx(5 / 3 * 5, rel=1e-15)
+    none = estudy2.nonparametric_tests(est, np.full((1, 5), np.nan))
+    assert np.isnan(none["wlcx_stat"][0]) and none["wlcx_signif"][0] == ""

@@ -296,16 +296,31 @@ def _placebo_draws(ds, lengths, n_draws, rng, lay: _Layout) -> np.ndarray:
 
 
 def _estudy2_arrays(evs, a_min, b_max):
+    """A group's estudy2 inputs as plain arrays, columns = events ``evs`` in order.
+
+    Returns ``taus`` (the event-window rows, ``a_min <= tau <= b_max``), ``est`` and
+    ``evt`` (estimation residuals and event-window ARs by tau, ``NaN`` = missing),
+    ``rm_est`` and ``rm_evt`` (each event's market return on the same rows) and ``m_ols``
+    (each event's OLS sample size). Pandas only aligns each event's Series on the union
+    of the taus; everything downstream is numpy. Every event must have ``market`` set
+    (:func:`_estudy2_rows` checks).
+    """
     ids = [d.event_id for d in evs]
     est = pd.DataFrame({d.event_id: d.resid_tau for d in evs}).sort_index()
     evt = pd.DataFrame({d.event_id: d.ar for d in evs}).sort_index()
     evt = evt[(evt.index >= a_min) & (evt.index <= b_max)]
-    rm_est = pd.DataFrame({d.event_id: d.market[0] for d in evs if d.market is not None})
-    rm_est = rm_est.reindex(est.index)[ids]
-    rm_evt = pd.DataFrame({d.event_id: d.market[1] for d in evs if d.market is not None})
-    rm_evt = rm_evt.reindex(evt.index)[ids]
+    rm_est = pd.DataFrame({d.event_id: d.market[0] for d in evs}).reindex(est.index)[ids]
+    rm_evt = pd.DataFrame({d.event_id: d.market[1] for d in evs}).reindex(evt.index)[ids]
     m_ols = np.array([d.nobs for d in evs], dtype=float)
-    return est, evt, rm_est, rm_evt, m_ols
+    taus = np.asarray(evt.index, dtype=np.int64)
+    return (
+        taus,
+        est.to_numpy(dtype=float),
+        evt.to_numpy(dtype=float),
+        rm_est.to_numpy(dtype=float),
+        rm_evt.to_numpy(dtype=float),
+        m_ols,
+    )
 
 
 _E2_DAILY = ["bw_1980", "bw_1985", "t_test", "pt", "bh", "lmb"]
@@ -314,26 +329,32 @@ _E2_NONPAR = ["sign", "gsign", "csign", "rank", "mrank"]
 
 def _estudy2_rows(gb, g, evs, win, windows, cache: dict) -> list[dict]:
     """estudy2 rows of one group and window; ``cache`` holds the group's inputs and daily
-    tests (they do not depend on the window) across its windows."""
+    tests (they do not depend on the window) across its windows.
+
+    One-day window ``[a, a]``: the twelve daily tests on row ``tau = a``. Their
+    nonparametric full sample is the estimation rows plus every row from the first to
+    the last day of all requested windows. Longer window: the three CAR tests on the
+    window's own rows only (:func:`estudy2.car_tests` ranks over the estimation rows plus
+    these rows and drops the days covered by 90% or fewer of the group's events).
+    """
     if not evs or any(d.market is None for d in evs):
         return []
     if "arrays" not in cache:
         a_min = min(w[0] for w in windows)
         b_max = max(w[1] for w in windows)
         cache["arrays"] = _estudy2_arrays(evs, a_min, b_max)
-    est, evt, rm_est, rm_evt, m_ols = cache["arrays"]
+    taus, est, evt, rm_est, rm_evt, m_ols = cache["arrays"]
     n = len(evs)
     a, b = win
     if a == b:
-        if a not in evt.index:
+        hit = np.flatnonzero(taus == a)
+        if hit.size == 0:
             return []
-        i = int(np.flatnonzero(evt.index == a)[0])
-        if "daily" not in cache:
+        i = int(hit[0])  # the row of day a
+        if "daily" not in cache:  # every row at once, shared by the one-day windows
             cache["daily"] = (
-                estudy2.parametric_tests(
-                    est.to_numpy(), evt.to_numpy(), rm_est.to_numpy(), rm_evt.to_numpy(), m_ols
-                ),
-                estudy2.nonparametric_tests(est.to_numpy(), evt.to_numpy()),
+                estudy2.parametric_tests(est, evt, rm_est, rm_evt, m_ols),
+                estudy2.nonparametric_tests(est, evt),
             )
         par, non = cache["daily"]
         aar = float(par["mean"][i])
@@ -353,13 +374,13 @@ def _estudy2_rows(gb, g, evs, win, windows, cache: dict) -> list[dict]:
         w = stats.TestResult(float(non["wlcx_stat"][i]), float("nan"), float("nan"))
         out.append(_row(gb, g, win, "wlcx", aar, w, n, signif=str(non["wlcx_signif"][i])))
         return out
-    days = np.flatnonzero((evt.index >= a) & (evt.index <= b))
-    res_car = estudy2.car_tests(
-        est.to_numpy(), evt.to_numpy(), rm_est.to_numpy(), rm_evt.to_numpy(), m_ols, days=days
-    )
+    # The rows of this window; car_tests ignores every other row of evt.
+    days = np.flatnonzero((taus >= a) & (taus <= b))
+    res_car = estudy2.car_tests(est, evt, rm_est, rm_evt, m_ols, days=days)
     out = []
     for name, r in res_car.items():
         tr = stats.TestResult(r["statistic"], r["p_value"], float("inf"))
+        # estudy2 prints no car_mean for the rank test: show the mean AAR of the kept days.
         est_val = r["car_mean"] if np.isfinite(r["car_mean"]) else res_car["car_lamb"]["car_mean"]
         out.append(_row(gb, g, win, name, est_val, tr, n))
     return out

@@ -19,7 +19,10 @@ The conventions that differ from the textbook ones (see :mod:`riskkit.events.sta
 * The market mean and sum of squares in the Patell/Lamb correction use **all** market
   dates of the estimation window, even for a security with a shorter sample.
 * Cross-security sums are formed as ``rowMeans(x, na.rm=TRUE) * N`` (``N`` = number of
-  securities), which scales a sum with missing values up by ``N / n_t``.
+  securities), which scales a sum with missing values up by ``N / n_t``. This includes
+  the Wilcoxon ``W+``.
+* The CAR tests keep only the days on which more than 90% of the securities have an
+  abnormal return; the daily tests keep every day.
 * The generalized-sign ``p_hat`` is pooled over all estimation security-days.
 """
 
@@ -237,9 +240,12 @@ def nonparametric_tests(ar_est: Array, ar_evt: Array) -> dict[str, Array]:
       ``sd = sqrt(sum_t (D_t/n_t)^2 / Lbar)``, stat ``D_t / (N_t sd)``.
     * mrank: ``U = K / (L_i + 1)``, ``D_t = sum (U - 1/2)``,
       ``sd = sqrt(sum_t (D_t/sqrt(n_t))^2 / Lbar)``, stat ``D_t / (sqrt(N_t) sd)``.
-    * wlcx: ``W+`` = sum of cross-sectional ranks of ``|AR|`` over positive ARs (zeros
-      dropped); stars when ``W >= qsignrank(1 - a, N)`` or
-      ``W <= N(N+1)/2 - qsignrank(1 - a/2, N)``.
+    * wlcx: the cross-sectional ranks ``R_it`` of ``|AR_it|`` over the ``n'_t``
+      securities with a non-missing, non-zero AR on day ``t`` (ties averaged; zeros and
+      missing values dropped), ``W+_t = mean_i(R_it 1[AR_it > 0]) * N``, the mean taken
+      over those ``n'_t`` securities: the plain sum of positive ranks times ``N / n'_t``.
+      NaN when ``n'_t = 0``. Stars when ``W+ >= qsignrank(1 - a, n'_t)`` or
+      ``W+ <= n'_t(n'_t+1)/2 - qsignrank(1 - a/2, n'_t)``.
 
     References
     ----------
@@ -287,8 +293,13 @@ def nonparametric_tests(ar_est: Array, ar_evt: Array) -> dict[str, Array]:
     for r in range(n_evt):
         v = ar_evt[r][~np.isnan(ar_evt[r])]
         v = v[v != 0]
+        if v.size == 0:
+            stars.append("")
+            continue
         rk = sps.rankdata(np.abs(v))
-        w[r] = float(np.sum(rk[v > 0]))
+        # estudy2's "sum" rowMeans(ranks, na.rm) * N: the mean over the v.size ranked
+        # securities (negative ARs count as 0), scaled to all N securities.
+        w[r] = float(np.sum(rk[v > 0])) * n_sec / v.size
         stars.append(_wilcoxon_stars(w[r], v.size))
     out.update({"wlcx_stat": w, "wlcx_signif": np.array(stars, dtype=object)})
     return out
@@ -312,6 +323,7 @@ def car_tests(
     m_ols: Array,
     *,
     days: Sequence[int] | np.ndarray | None = None,
+    percentage: float = 90.0,
 ) -> dict[str, dict[str, float]]:
     """Multi-day (CAR) tests of estudy2: Brown-Warner 1985, Lamb and Corrado rank.
 
@@ -320,54 +332,85 @@ def car_tests(
     ar_est, ar_evt, rm_est, rm_evt, m_ols
         As in :func:`parametric_tests`; ``ar_evt`` holds the event window.
     days
-        Positions (rows of ``ar_evt``) of the CAR window; default all rows.
+        Positions (rows of ``ar_evt``) of the CAR window; default all rows. Rows of
+        ``ar_evt`` outside ``days`` are ignored entirely.
+    percentage
+        A day of the CAR window enters the tests only if more than ``percentage`` percent
+        of the ``N`` securities (columns) have an abnormal return on it (estudy2's
+        ``percentage``, default 90).
 
     Returns
     -------
     dict
         ``{"car_brown_warner_1985": {...}, "car_lamb": {...}, "car_rank_test": {...}}``,
-        each with ``car_mean``, ``statistic``, ``p_value`` (normal) and ``number_of_days``.
+        each with ``car_mean``, ``statistic``, ``p_value`` (normal), ``number_of_days``
+        (the days kept) and ``average_percentage`` (their mean coverage, in percent).
+        The statistics are NaN when no day is kept.
 
     Notes
     -----
-    With ``T`` days: ``BW85_CAR = sum_t BW85_t / sqrt(T)``, ``Lamb_CAR = sum_t Lamb_t /
-    sqrt(T)``; their ``car_mean`` is the **mean** daily AAR (estudy2's convention). The
-    rank statistic is ``sqrt(T) (Kbar_evt - mean_i Kbar_i) / sqrt(sum_t (mean_i K_it -
-    mean_i Kbar_i)^2 / Lbar)``, where ``Kbar_evt`` is the mean of every event-window rank
-    and the sum runs over the full sample. estudy2 keeps only days with coverage above
-    90%; pass ``days`` to restrict.
+    Coverage of day ``t`` is ``100 N_t / N``; the ``T`` kept days are those with
+    coverage ``> percentage``, for all three tests (a day on which no security has a
+    return is never kept).
+
+    * BW85 and Lamb: ``sum_t BW85_t / sqrt(T)`` and ``sum_t Lamb_t / sqrt(T)`` over the
+      kept days, with the daily statistics of :func:`parametric_tests`. Their
+      ``car_mean`` is the **mean** daily AAR over the kept days (estudy2's convention).
+    * Rank: the full sample of security ``i`` is its estimation rows plus **every** row of
+      this CAR window (kept or not; no other window), ``K_it`` its ranks there (ties
+      averaged), ``L_i`` its number of non-missing ARs, ``Lbar = mean_i L_i`` and
+      ``Kbar = mean_i (L_i + 1)/2`` (over the securities with ``L_i > 0``). The statistic
+      is ``sqrt(T) (Kbar_evt - Kbar) / sqrt(sum_t (mean_i K_it - Kbar)^2 / Lbar)``, where
+      ``Kbar_evt`` is the mean of all ranks on the kept days and the sum runs over every
+      full-sample row (``mean_i`` over the securities present on row ``t``).
 
     References
     ----------
     Brown, S. J. and Warner, J. B. (1985). Lamb, R. P. (1995). Corrado, C. J. (1989).
-    Rudnytskyi, I. estudy2 0.10.0, ``R/car_*_tests.R``.
+    Cowan, A. R. (1992). Rudnytskyi, I. estudy2 0.10.0, ``R/car_parametric_tests.R`` and
+    ``R/car_nonparametric_tests.R``.
     """
+    ar_est = np.asarray(ar_est, float)
     ar_evt = np.asarray(ar_evt, float)
     rows = np.arange(ar_evt.shape[0]) if days is None else np.asarray(days, int)
-    par = parametric_tests(
-        ar_est, ar_evt[rows], np.asarray(rm_est), np.asarray(rm_evt)[rows], m_ols
-    )
-    n_days = rows.size
-    car_mean = float(np.mean(par["mean"]))
+    # Only this CAR's window: the rank test's full sample must not see other windows.
+    car = ar_evt[rows]
+    rm_car = np.asarray(rm_evt, float)[rows]
+    cover = 100.0 * np.sum(~np.isnan(car), axis=1) / car.shape[1]
+    keep = cover > percentage  # implies at least one security present
+    n_days = int(keep.sum())
+    avg_pct = float(np.mean(cover[keep])) if n_days else float("nan")
+
+    par = parametric_tests(ar_est, car, np.asarray(rm_est, float), rm_car, m_ols)
+    car_mean = float(np.mean(par["mean"][keep])) if n_days else float("nan")
     out: dict[str, dict[str, float]] = {}
     for key, name in (("bw_1985", "car_brown_warner_1985"), ("lmb", "car_lamb")):
-        stat = float(np.sum(par[f"{key}_stat"]) / np.sqrt(n_days))
-        out[name] = {
-            "car_mean": car_mean,
-            "statistic": stat,
-            "p_value": float(_p_normal(np.array(stat))),
-            "number_of_days": float(n_days),
-        }
-    full, ranks, length, lbar, _ = _full_sample(np.asarray(ar_est, float), ar_evt)
-    kbar = float(np.mean((length + 1) / 2))
-    evt_ranks = ranks[ar_est.shape[0] :][rows]
-    num = float(np.nanmean(evt_ranks)) - kbar
-    den = np.sqrt(np.nansum((_nanmean_rows(ranks) - kbar) ** 2) / lbar)
-    stat = float(np.sqrt(n_days) * num / den)
-    out["car_rank_test"] = {
-        "car_mean": float("nan"),
-        "statistic": stat,
-        "p_value": float(_p_normal(np.array(stat))),
-        "number_of_days": float(n_days),
-    }
+        stat = _sum_over_sqrt(par[f"{key}_stat"][keep])
+        out[name] = _car_result(car_mean, stat, n_days, avg_pct)
+
+    _, ranks, length, lbar, _ = _full_sample(ar_est, car)
+    kept_ranks = ranks[ar_est.shape[0] :][keep]
+    stat = float("nan")
+    if n_days:  # then some security has L_i > 0
+        kbar = float(np.mean((length[length > 0] + 1) / 2))
+        num = float(np.nanmean(kept_ranks)) - kbar
+        den = np.sqrt(np.nansum((_nanmean_rows(ranks) - kbar) ** 2) / lbar)
+        stat = float(np.sqrt(n_days) * num / den)
+    out["car_rank_test"] = _car_result(float("nan"), stat, n_days, avg_pct)
     return out
+
+
+def _sum_over_sqrt(x: Array) -> float:
+    """``sum(x, na.rm) / sqrt(len(x))``; NaN for an empty ``x``."""
+    return float(np.nansum(x) / np.sqrt(x.size)) if x.size else float("nan")
+
+
+def _car_result(car_mean: float, stat: float, n_days: int, avg_pct: float) -> dict[str, float]:
+    p = float(_p_normal(np.array(stat))) if np.isfinite(stat) else float("nan")
+    return {
+        "car_mean": car_mean,
+        "statistic": stat,
+        "p_value": p,
+        "number_of_days": float(n_days),
+        "average_percentage": avg_pct,
+    }
