@@ -4,10 +4,13 @@ Usage::
 
     python bench/run.py [--quick] [--out bench/results] [--only 2 5]
     python bench/run.py sweep [--quick]      # only the 4,000-config backtest sweep
+    python bench/run.py events [--sizes 1000,10000] [--timeout 900]   # event-study scaling
 
 Cases 1-5 write ``<out>/RESULTS.md`` (one table per case plus the machine) and
-``<out>/results.json``; the sweep writes ``<out>/SWEEP.md`` and ``<out>/sweep.json``.
-Method: see ``bench/_harness.py``, ``bench/case_sweep.py`` and ``bench/README.md``.
+``<out>/results.json``; the sweep writes ``<out>/SWEEP.md`` and ``<out>/sweep.json``; ``events`` writes
+``<out>/EVENTS.md`` and ``<out>/events.json``.
+Method: see ``bench/_harness.py``, ``bench/case_sweep.py``, ``bench/events.py`` and
+``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import case_loading  # noqa: E402
 import case_risk  # noqa: E402
 import case_sweep  # noqa: E402
 import case_var_methods  # noqa: E402
+import events as case_events_scale  # noqa: E402
 from _harness import (  # noqa: E402
     CaseResult,
     Settings,
@@ -79,6 +83,50 @@ def _run_sweep(settings: Settings, machine: dict, out: Path) -> None:
     print(f"wrote {out / 'SWEEP.md'} and sweep.json in {rep.wall_s:.0f} s")
 
 
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--sizes {text!r}: give event counts separated by commas, e.g. 1000,10000"
+        ) from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"--sizes {text!r}: every size must be at least 1")
+    return sizes
+
+
+def _run_events(args: argparse.Namespace, machine: dict, out: Path) -> None:
+    """The event-study scaling case (bench/events.py): EVENTS.md and events.json."""
+    mod = case_events_scale
+    machine = {**machine, "versions": {**machine["versions"], **mod.peer_versions()}}
+    print(f"case events: {mod.__doc__.splitlines()[0] if mod.__doc__ else ''}")
+    rep = mod.run(
+        sizes=args.sizes,
+        timeout=args.timeout,
+        max_rss_gib=args.max_rss_gib,
+        exclude_at=args.exclude_at,
+    )
+    machine["load_avg_1_5_15min_at_end"] = load_average()
+    command = "python bench/run.py events"
+    if list(args.sizes) != list(mod.SIZES):
+        command += " --sizes " + ",".join(str(n) for n in args.sizes)
+    if args.timeout != mod.TIMEOUT_S:
+        command += f" --timeout {args.timeout:g}"
+    if args.exclude_at != mod.EXCLUDE_AT:
+        command += f" --exclude-at {args.exclude_at}"
+    mode = (
+        f"sizes {', '.join(f'{n:,}' for n in rep.sizes)}; per-case budget {args.timeout:.0f} s, "
+        f"memory cap {rep.max_rss_mib:,.0f} MiB; total wall time {rep.wall_s:.0f} s "
+        "(children included)"
+    )
+    (out / "EVENTS.md").write_text(
+        mod.markdown(rep, machine_markdown(machine), mode, command), encoding="utf-8"
+    )
+    payload = {"machine": machine, "mode": mode, "command": command, "events": rep.to_json()}
+    (out / "events.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    print(f"wrote {out / 'EVENTS.md'} and events.json in {rep.wall_s:.0f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument(
@@ -88,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         "select",
         nargs="*",
         metavar="CASE",
-        help="cases to run: 1-5 and/or 'sweep' (default: 1-5; the sweep takes ~5 min alone)",
+        help="cases to run: 1-5, 'sweep' and/or 'events' (default: 1-5; the sweep takes "
+        "~5 min alone, events up to an hour)",
     )
     ap.add_argument("--out", type=Path, default=HERE / "results", help="output folder")
     ap.add_argument("--only", nargs="*", choices=sorted(CASES), help="run only these cases")
@@ -97,10 +146,37 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also copy the results into bench/README.md (between the results markers)",
     )
+    ev = ap.add_argument_group("events")
+    ev.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=list(case_events_scale.SIZES),
+        help="catalog sizes, comma-separated (default 1000,10000,100000)",
+    )
+    ev.add_argument(
+        "--timeout",
+        type=float,
+        default=case_events_scale.TIMEOUT_S,
+        help="seconds allowed per (size, implementation) child before it is killed "
+        f"(default {case_events_scale.TIMEOUT_S:.0f})",
+    )
+    ev.add_argument(
+        "--max-rss-gib",
+        type=float,
+        default=round(case_events_scale.MAX_RSS_GIB, 1),
+        help="a child whose resident set passes this is killed (default: half the RAM)",
+    )
+    ev.add_argument(
+        "--exclude-at",
+        type=int,
+        default=case_events_scale.EXCLUDE_AT,
+        help="catalog size at which riskkit's default overlap='exclude' also runs "
+        f"(default {case_events_scale.EXCLUDE_AT})",
+    )
     args = ap.parse_args(argv)
-    bad = [c for c in args.select if c not in CASES and c != "sweep"]
+    bad = [c for c in args.select if c not in CASES and c not in ("sweep", "events")]
     if bad:
-        ap.error(f"unknown case(s) {bad}; choose from {sorted(CASES)} or 'sweep'")
+        ap.error(f"unknown case(s) {bad}; choose from {sorted(CASES)}, 'sweep' or 'events'")
     keys = [k for k in CASES if k in args.select or (args.only and k in args.only)]
     if not args.select and not args.only:
         keys = list(CASES)
@@ -110,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     if "sweep" in args.select:
         _run_sweep(settings, machine, args.out)
+    if "events" in args.select:
+        _run_events(args, machine, args.out)
     if not keys:
         return 0
     t0 = time.perf_counter()
