@@ -2,8 +2,8 @@
 
 :func:`estimate` fits every event's normal-return model and computes every window's CAR,
 its prediction-error variance, t, BHAR and GHK counts (kernels in
-:mod:`riskkit.events._kernels`); :func:`textbook_tests` runs the grouped tests of
-:func:`riskkit.events._grouptests.group_tests` for many groupings at once. No pandas here
+:mod:`riskkit.events._kernels`); :func:`textbook_tests` runs the textbook grouped tests
+for many groupings at once. No pandas here
 beyond the test table it returns; :mod:`riskkit.events.study` does the labels.
 
 Cost is linear in the number of events, except Kolari-Pynnönen, which visits only the
@@ -224,8 +224,14 @@ def textbook_tests(
     """The textbook grouped tests of every group of every grouping, for every window.
 
     Rows come in the order: grouping, group label, window, test (then ``placebo``); rows
-    with a non-finite statistic are dropped. The statistics are those of
-    :mod:`riskkit.events.stats` (see :func:`riskkit.events._grouptests.group_tests`).
+    with a non-finite statistic are dropped. ``estimate`` is the CAAR (mean CAR) of the
+    group's events with a finite CAR. Tests (the functions of :mod:`riskkit.events.stats`):
+    cross-sectional t, Patell Z, BMP, Kolari-Pynnönen (``rbar`` = the sum of the residual
+    correlations of the pairs whose windows share a session, over all ``N (N - 1) / 2``
+    pairs), Corrado-Zivney rank (over each event's estimation residuals and this window's
+    ARs; one day longer when every event of the group has unknown timing), Cowan's
+    generalized sign and, with ``placebo > 0``, a placebo p-value of the CAAR from random
+    same-length windows of the events' own estimation residuals.
     """
     n_ev = est.status.size
     offsets = np.cumsum([0] + [len(g.labels) for g in groupings])
@@ -424,7 +430,7 @@ def _gsign(cars: np.ndarray, frac: np.ndarray) -> stats.TestResult:
 def _placebo_row(gb, g, win, w, members, est, n_draws, rng) -> dict:
     """Mean CAR over random same-length windows of each event's estimation residuals."""
     caar = float(w.car[members].mean())
-    sums = []
+    sums: list[np.ndarray] = []
     for i in members:
         length = int(w.length[i])
         blocks = np.convolve(est.resid[i], np.ones(length), mode="valid")

@@ -19,7 +19,7 @@ import pandas as pd
 from riskkit._errors import DataError
 from riskkit._validation import check_timeseries, warn
 from riskkit.events import _engine, _frames, _kernels
-from riskkit.events._grouptests import group_tests
+from riskkit.events._grouptests import estudy2_tests
 from riskkit.events._inputs import check_count, check_windows, session_dates
 from riskkit.events.catalog import (
     assign_day0,
@@ -196,7 +196,8 @@ def event_study(
     ``CAR_i = sum_W AR_it``, ``Var(CAR_i) = s_i^2 (L + g'(X'X)^{-1} g)`` with
     ``g = sum_W X_it`` (MacKinlay 1997), ``s_i^2 = e'e / (M_i - k)``; ``t_i = CAR_i /
     sqrt(Var)``, Student t with ``M_i - k`` df. ``BHAR_i = prod(1 + R) - prod(1 + X b)``.
-    Grouped tests: see :func:`riskkit.events._grouptests.group_tests`.
+    Grouped tests: see :func:`riskkit.events._engine.textbook_tests` and, for
+    ``conventions="estudy2"``, :func:`riskkit.events._grouptests.estudy2_tests`.
 
     References
     ----------
@@ -255,7 +256,7 @@ def event_study(
     overlaps = find_overlaps(ev, grid, estimation=estimation, gap=gap, window=(a_min, b_nom))
 
     firm_names = list(rets.columns)
-    firm = pd.Index(firm_names).get_indexer(ev["ticker"]).astype(np.int64)
+    firm = pd.Index(firm_names).get_indexer(pd.Index(ev["ticker"])).astype(np.int64)
     day0 = pd.DatetimeIndex(ev["day0"])
     p0 = grid.get_indexer(day0).astype(np.int64)
     widened = ev["widened"].to_numpy(dtype=bool)
@@ -290,8 +291,9 @@ def event_study(
         reasons, est, y, firm, grid, firm_names, estimation, gap, min_estimation_obs
     )
     dates = ev["date"].to_numpy()
+    ids, tks = ev["event_id"].astype(str).to_numpy(), ev["ticker"].astype(str).to_numpy()
     skipped = [
-        (ev["event_id"].iat[i], ev["ticker"].iat[i], str(pd.Timestamp(dates[i]).date()), reasons[i])
+        (str(ids[i]), str(tks[i]), str(pd.Timestamp(dates[i]).date()), str(reasons[i]))
         for i in np.flatnonzero(reasons != "")
     ]
     idx = np.flatnonzero(est.fitted)
@@ -302,9 +304,9 @@ def event_study(
     cars = _frames.cars_frame(est, idx, ev, params)
     ar = _frames.ar_frame(est, idx, ev)
     if conventions == "estudy2":
-        market = x[:, 0] if x.shape[1] else None
-        data = _frames.event_data(est, idx, ev, grid, market)
-        tests = group_tests(data, wins, conventions=conventions, placebo=placebo, seed=seed)
+        first_factor = x[:, 0] if x.shape[1] else None
+        data = _frames.event_data(est, idx, ev, grid, first_factor)
+        tests = estudy2_tests(data, wins)
     else:
         tests = _engine.textbook_tests(
             est, widened, _groupings(ev, est.fitted), placebo=placebo, seed=seed
