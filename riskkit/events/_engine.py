@@ -78,6 +78,11 @@ class Estimates:
     windows: tuple[WindowResult, ...]
     n_rows: int  # sessions in the grid
     row0: int  # tau of estimation slot 0: -(gap + estimation)
+    firm: np.ndarray  # the inputs the pair correlations read again
+    y: np.ndarray
+    ok: np.ndarray
+    z: np.ndarray  # regressors of the model (T x kz) and each event's coefficients on them
+    theta: np.ndarray
 
     @property
     def fitted(self) -> np.ndarray:
@@ -125,6 +130,13 @@ def estimate(
         y, x, ok, cut, firm, p0, valid, estimation, gap, min_obs, model
     )
     k = 0 if model == K.MODEL_ADJUSTED else (1 if model == K.MODEL_CONSTANT else 1 + x.shape[1])
+    # residual = y - z theta, for the Kolari-Pynnonen running sums
+    if model == K.MODEL_ADJUSTED:
+        z, theta = x[:, :1], np.ones((firm.size, 1))
+    elif model == K.MODEL_CONSTANT:
+        z, theta = np.ones((y.shape[0], 1)), params[:, :1]
+    else:
+        z, theta = np.column_stack([np.ones(y.shape[0]), x]), params[:, :k]
     df = (nobs - k).astype(float)
     fitted = status == 0
     a_min = min(a for a, _ in windows)
@@ -177,6 +189,11 @@ def estimate(
         windows=tuple(out),
         n_rows=y.shape[0],
         row0=-(gap + estimation),
+        firm=firm,
+        y=y,
+        ok=ok,
+        z=np.ascontiguousarray(z),
+        theta=np.ascontiguousarray(theta),
     )
 
 
@@ -187,6 +204,34 @@ class Grouping:
     name: str
     labels: tuple[str, ...]
     codes: np.ndarray
+
+
+#: How Kolari-Pynnonen pair sums are formed by default ("auto", "direct", "prefix").
+KP_PATH = "auto"
+_CHUNKS = 16  # work units of the pair sweeps (prange)
+#: Above this many firms the F x F pair counts are not kept: every pair is direct.
+_MAX_FIRMS_PREFIX = 1000
+
+
+def _kp_running_sums(est: Estimates, ulo, uhi, order, path: str):
+    """Firm pairs whose event pairs are many enough that running sums are cheaper."""
+    n_f = est.y.shape[1]
+    kz = est.z.shape[1]
+    none = np.full((max(n_f, 1), max(n_f, 1)), -1, dtype=np.int64), np.zeros((0, 1, 1))
+    if path == "direct" or n_f > _MAX_FIRMS_PREFIX:
+        return none
+    counts = K.kp_pair_counts(ulo, uhi, order, est.firm, n_f, _CHUNKS)
+    n_terms = 6 + 3 * kz + kz * kz
+    # a pair costs ~E steps direct; a firm pair's running sums ~T x terms
+    cheaper = counts * est.resid.shape[1] > est.n_rows * n_terms
+    pick = counts > 0 if path == "prefix" else cheaper
+    if not pick.any():
+        return none
+    fa, fb = np.nonzero(pick)
+    slot = none[0]
+    slot[fa, fb] = np.arange(fa.size)
+    pref = K.kp_prefix(est.y, est.z, est.ok, np.column_stack([fa, fb]).astype(np.int64))
+    return slot, pref
 
 
 def _row(gb, g, win, test, est, res: stats.TestResult, n) -> dict:
@@ -220,6 +265,7 @@ def textbook_tests(
     placebo: int = 0,
     seed: int = 0,
     tests: Sequence[str] = TESTS,
+    kp_path: str | None = None,
 ) -> pd.DataFrame:
     """The textbook grouped tests of every group of every grouping, for every window.
 
@@ -232,6 +278,11 @@ def textbook_tests(
     ARs; one day longer when every event of the group has unknown timing), Cowan's
     generalized sign and, with ``placebo > 0``, a placebo p-value of the CAAR from random
     same-length windows of the events' own estimation residuals.
+
+    ``kp_path``: how each pair's correlation sums are formed, ``"direct"`` (from the
+    residuals, ``O(E)`` a pair), ``"prefix"`` (from running sums per pair of firms,
+    ``O(k^2)`` a pair) or ``"auto"`` (running sums for the firm pairs where they are
+    cheaper; the default, :data:`KP_PATH`). The two agree to rounding (tested).
     """
     n_ev = est.status.size
     offsets = np.cumsum([0] + [len(g.labels) for g in groupings])
@@ -259,8 +310,25 @@ def textbook_tests(
         hi = np.ascontiguousarray(np.vstack([s[1] for s in spans]))
         take = np.ascontiguousarray(np.vstack([w.take & fitted for w in wins]))
         order = np.argsort(ulo, kind="stable")
-        kp_sum, _ = K.kp_pair_sums(
-            est.resid, est.base, ulo, uhi, order, lo, hi, take, gid, n_groups, 30.0, 8
+        slot, pref = _kp_running_sums(est, ulo, uhi, order, kp_path or KP_PATH)
+        kp_sum = K.kp_pair_sums(
+            est.resid,
+            est.base,
+            ulo,
+            uhi,
+            order,
+            lo,
+            hi,
+            take,
+            gid,
+            n_groups,
+            30.0,
+            _CHUNKS,
+            est.firm,
+            slot,
+            pref,
+            est.theta,
+            est.n_rows,
         )
     sorted_idx = [np.argsort(g.codes, kind="stable") for g in groupings]
     per_group: dict[tuple[int, int, int], list[dict]] = {}
@@ -298,6 +366,7 @@ def textbook_tests(
                     n_groups,
                     n_rows,
                     row0,
+                    _CHUNKS,
                 )
                 rank[wide] = (sums, cnts, b_rank)
         for c, grp in enumerate(groupings):

@@ -26,7 +26,9 @@ __all__ = [
     "MODEL_OLS",
     "event_window",
     "fit_events",
+    "kp_pair_counts",
     "kp_pair_sums",
+    "kp_prefix",
     "rank_sums",
     "window_stats",
 ]
@@ -291,69 +293,193 @@ def _average_ranks(vals, cnt):
     return ranks
 
 
-@njit(cache=True, error_model="numpy")
-def rank_sums(resid, ar, a_min, a, b_ev, take, gid, n_groups, n_rows, row0):
+@njit(cache=True, parallel=True, error_model="numpy")
+def rank_sums(resid, ar, a_min, a, b_ev, take, gid, n_groups, n_rows, row0, n_chunks):
     """Corrado-Zivney sums per group and event-time row for one window.
 
     For each event with ``take[i]``: ``U = rank / (L_i + 1)`` over its finite estimation
     residuals and its finite ARs of ``tau = a..b_ev[i]`` (ties averaged); adds ``U - 1/2``
     and a count into ``(group, row)`` for each of the event's groups ``gid[i, :]`` (``-1``
     = none). Rows are ``tau - row0``: estimation slot ``s`` is ``tau = s + row0``.
-    Returns ``sum_u (G x R)`` and ``count (G x R)``.
+    Returns ``sum_u (G x R)`` and ``count (G x R)``; events are split in ``n_chunks``
+    contiguous runs summed in order, so the sums do not depend on the thread count.
     """
     n, n_est = resid.shape
-    sums = np.zeros((n_groups, n_rows))
-    cnts = np.zeros((n_groups, n_rows))
-    buf = np.empty(n_est + ar.shape[1])
-    where = np.empty(n_est + ar.shape[1], np.int64)
-    for i in range(n):
-        if not take[i]:
-            continue
-        cnt = 0
-        for s in range(n_est):
-            v = resid[i, s]
-            if v == v:
-                buf[cnt] = v
-                where[cnt] = s  # row of slot s
-                cnt += 1
-        for tau in range(a, b_ev[i] + 1):
-            v = ar[i, tau - a_min]
-            if v == v:
-                buf[cnt] = v
-                where[cnt] = tau - row0
-                cnt += 1
-        if cnt == 0:
-            continue
-        ranks = _average_ranks(buf, cnt)
-        denom = cnt + 1.0
-        for g in range(gid.shape[1]):
-            grp = gid[i, g]
-            if grp < 0:
+    sums = np.zeros((n_chunks, n_groups, n_rows))
+    cnts = np.zeros((n_chunks, n_groups, n_rows))
+    step = (n + n_chunks - 1) // n_chunks
+    for ch in prange(n_chunks):
+        buf = np.empty(n_est + ar.shape[1])
+        where = np.empty(n_est + ar.shape[1], np.int64)
+        for i in range(ch * step, min(n, (ch + 1) * step)):
+            if not take[i]:
                 continue
-            for u in range(cnt):
-                sums[grp, where[u]] += ranks[u] / denom - 0.5
-                cnts[grp, where[u]] += 1.0
-    return sums, cnts
+            cnt = 0
+            for s in range(n_est):
+                v = resid[i, s]
+                if v == v:
+                    buf[cnt] = v
+                    where[cnt] = s  # row of slot s
+                    cnt += 1
+            for tau in range(a, b_ev[i] + 1):
+                v = ar[i, tau - a_min]
+                if v == v:
+                    buf[cnt] = v
+                    where[cnt] = tau - row0
+                    cnt += 1
+            if cnt == 0:
+                continue
+            ranks = _average_ranks(buf, cnt)
+            denom = cnt + 1.0
+            for g in range(gid.shape[1]):
+                grp = gid[i, g]
+                if grp < 0:
+                    continue
+                for u in range(cnt):
+                    sums[ch, grp, where[u]] += ranks[u] / denom - 0.5
+                    cnts[ch, grp, where[u]] += 1.0
+    tot = sums[0].copy()
+    tot_c = cnts[0].copy()
+    for ch in range(1, n_chunks):
+        tot += sums[ch]
+        tot_c += cnts[ch]
+    return tot, tot_c
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def kp_pair_sums(resid, base, ulo, uhi, order, lo, hi, take, gid, n_groups, min_overlap, n_chunks):
+def kp_pair_counts(ulo, uhi, order, firm, n_firms, n_chunks):
+    """Number of pairs of events whose union windows share a session, per pair of firms
+    (``F x F``, counted at ``[min, max]``)."""
+    n = order.size
+    acc = np.zeros((n_chunks, n_firms, n_firms), np.int64)
+    step = (n + n_chunks - 1) // n_chunks
+    for ch in prange(n_chunks):
+        for oi in range(ch * step, min(n, (ch + 1) * step)):
+            i = order[oi]
+            if ulo[i] > uhi[i]:
+                continue
+            for oj in range(oi + 1, n):
+                j = order[oj]
+                if ulo[j] > uhi[i]:
+                    break
+                if ulo[j] <= uhi[j]:
+                    f, g = min(firm[i], firm[j]), max(firm[i], firm[j])
+                    acc[ch, f, g] += 1
+    return acc.sum(axis=0)
+
+
+@njit(cache=True, error_model="numpy")
+def _n_terms(kz):
+    return 6 + 3 * kz + kz * kz
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def kp_prefix(y, z, ok, pair_firms):
+    """Running sums over the sessions where both firms of a pair have a sample day.
+
+    For pair ``(a, b)`` and ``J_t = ok[t, a] & ok[t, b]``, ``P[., t + 1]`` holds the sums
+    up to row ``t`` of ``J``, ``J y_a``, ``J y_b``, ``J y_a^2``, ``J y_b^2``, ``J y_a y_b``,
+    then ``J z_c``, ``J z_c y_a``, ``J z_c y_b`` and ``J z_c z_d`` (``z``: the model's
+    regressors, ``kz`` columns).
+    """
+    t_rows = y.shape[0]
+    kz = z.shape[1]
+    n_terms = _n_terms(kz)
+    out = np.zeros((pair_firms.shape[0], t_rows + 1, n_terms))
+    for p in prange(pair_firms.shape[0]):
+        fa, fb = pair_firms[p, 0], pair_firms[p, 1]
+        acc = np.zeros(n_terms)
+        for t in range(t_rows):
+            if ok[t, fa] and ok[t, fb]:
+                ya, yb = y[t, fa], y[t, fb]
+                acc[0] += 1.0
+                acc[1] += ya
+                acc[2] += yb
+                acc[3] += ya * ya
+                acc[4] += yb * yb
+                acc[5] += ya * yb
+                for c in range(kz):
+                    zc = z[t, c]
+                    acc[6 + c] += zc
+                    acc[6 + kz + c] += zc * ya
+                    acc[6 + 2 * kz + c] += zc * yb
+                    for d in range(kz):
+                        acc[6 + 3 * kz + c * kz + d] += zc * z[t, d]
+            out[p, t + 1] = acc
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _corr_prefix(pref, slot, start, stop, swap, th_i, th_j, kz):
+    """Pearson correlation of two events' residuals ``e = y - z theta`` on common rows
+    ``[start, stop)`` from the running sums of their firm pair (``swap``: ``i`` is the
+    pair's second firm)."""
+    d = pref[slot, stop] - pref[slot, start]
+    n = d[0]
+    ia, ib = (2, 1) if swap else (1, 2)
+    ya, yb = d[ia], d[ib]
+    yaa, ybb = (d[4], d[3]) if swap else (d[3], d[4])
+    yab = d[5]
+    oza = 6 + kz + (kz if swap else 0)  # z y_i
+    ozb = 6 + kz + (0 if swap else kz)  # z y_j
+    si = ya
+    sj = yb
+    sii = yaa
+    sjj = ybb
+    sij = yab
+    for c in range(kz):
+        si -= th_i[c] * d[6 + c]
+        sj -= th_j[c] * d[6 + c]
+        sii -= 2.0 * th_i[c] * d[oza + c]
+        sjj -= 2.0 * th_j[c] * d[ozb + c]
+        sij -= th_j[c] * d[oza + c] + th_i[c] * d[ozb + c]
+        for e in range(kz):
+            zz = d[6 + 3 * kz + c * kz + e]
+            sii += th_i[c] * zz * th_i[e]
+            sjj += th_j[c] * zz * th_j[e]
+            sij += th_i[c] * zz * th_j[e]
+    return n, si, sj, sii, sjj, sij
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def kp_pair_sums(
+    resid,
+    base,
+    ulo,
+    uhi,
+    order,
+    lo,
+    hi,
+    take,
+    gid,
+    n_groups,
+    min_overlap,
+    n_chunks,
+    firm,
+    slot,
+    pref,
+    theta,
+    t_rows,
+):
     """Kolari-Pynnönen: per window and group, the sum of residual correlations over the
     pairs of events whose event windows share a session.
 
     ``lo[w, i]``/``hi[w, i]``: first/last grid row of event ``i``'s window ``w`` (``lo >
     hi`` for none); ``ulo``/``uhi`` the same for the union of the windows, whose span
-    contains every window's, and ``order`` sorts the events by ``ulo``. ``take[w, i]``: the event is tested in
-    window ``w``. The correlation of a pair is Pearson's on the sessions where both have
-    an estimation residual (``base`` = row of slot 0), ``0`` with fewer than
-    ``min_overlap`` such sessions or a zero variance. Returns ``W x G`` sums and the
-    number of pairs visited.
+    contains every window's, and ``order`` sorts the events by ``ulo``. ``take[w, i]``:
+    the event is tested in window ``w``. The correlation of a pair is Pearson's on the
+    sessions where both have an estimation residual (``base`` = row of slot 0), ``0``
+    with fewer than ``min_overlap`` such sessions or a zero variance: ``r = (n S_ij - S_i
+    S_j) / sqrt((n S_ii - S_i^2)(n S_jj - S_j^2))``. The sums come from the residuals
+    (``O(E)`` per pair) or, for a pair of firms with ``slot[f, g] >= 0`` (many pairs), from
+    that firm pair's running sums ``pref`` and the events' coefficients ``theta``
+    (``O(k^2)`` per pair; :func:`kp_prefix`). Returns ``W x G`` sums.
     """
     n_w = lo.shape[0]
     n = order.size
     n_est = resid.shape[1]
+    kz = theta.shape[1]
     acc = np.zeros((n_chunks, n_w, n_groups))
-    visited = np.zeros(n_chunks, np.int64)
     step = (n + n_chunks - 1) // n_chunks
     for ch in prange(n_chunks):
         for oi in range(ch * step, min(n, (ch + 1) * step)):
@@ -366,26 +492,39 @@ def kp_pair_sums(resid, base, ulo, uhi, order, lo, hi, take, gid, n_groups, min_
                     break
                 if ulo[j] > uhi[j]:
                     continue
-                visited[ch] += 1
-                # correlation on common sessions
+                any_take = False
+                for w in range(n_w):
+                    if take[w, i] and take[w, j]:
+                        any_take = True
+                if not any_take:
+                    continue
                 start = max(base[i], base[j])
                 stop = min(base[i], base[j]) + n_est
-                cnt = 0.0
-                sx = 0.0
-                sy = 0.0
-                sxx = 0.0
-                syy = 0.0
-                sxy = 0.0
-                for t in range(start, stop):
-                    ei = resid[i, t - base[i]]
-                    ej = resid[j, t - base[j]]
-                    if ei == ei and ej == ej:
-                        cnt += 1.0
-                        sx += ei
-                        sy += ej
-                        sxx += ei * ei
-                        syy += ej * ej
-                        sxy += ei * ej
+                fi, fj = firm[i], firm[j]
+                sl = slot[min(fi, fj), max(fi, fj)]
+                if sl >= 0:
+                    a0 = min(max(start, 0), t_rows)
+                    b0 = min(max(stop, a0), t_rows)
+                    cnt, sx, sy, sxx, syy, sxy = _corr_prefix(
+                        pref, sl, a0, b0, fi > fj, theta[i], theta[j], kz
+                    )
+                else:
+                    cnt = 0.0
+                    sx = 0.0
+                    sy = 0.0
+                    sxx = 0.0
+                    syy = 0.0
+                    sxy = 0.0
+                    for t in range(start, stop):
+                        ei = resid[i, t - base[i]]
+                        ej = resid[j, t - base[j]]
+                        if ei == ei and ej == ej:
+                            cnt += 1.0
+                            sx += ei
+                            sy += ej
+                            sxx += ei * ei
+                            syy += ej * ej
+                            sxy += ei * ej
                 r = 0.0
                 if cnt >= min_overlap:
                     den = (cnt * sxx - sx * sx) * (cnt * syy - sy * sy)
@@ -402,4 +541,4 @@ def kp_pair_sums(resid, base, ulo, uhi, order, lo, hi, take, gid, n_groups, min_
                         gi = gid[i, g]
                         if gi >= 0 and gi == gid[j, g]:
                             acc[ch, w, gi] += r
-    return acc.sum(axis=0), visited.sum()
+    return acc.sum(axis=0)

@@ -388,12 +388,14 @@ def _day0_problems(y, firm, p0, day0, grid, firm_names) -> np.ndarray:
     n = firm.size
     out = np.full(n, "", dtype=object)
     first, last = _first_last(y)
-    for i in range(n):
+    in_grid = p0 >= 0
+    present = np.zeros(n, dtype=bool)
+    present[in_grid] = np.isfinite(y[p0[in_grid], firm[in_grid]])
+    for i in np.flatnonzero(~present):  # the few problems, in words
         d0 = day0[i]
         if pd.isna(d0):
             out[i] = "day 0 falls after the last date of the returns"
-            continue
-        if p0[i] < 0:
+        elif p0[i] < 0:
             if len(grid) and d0 > grid[-1]:
                 out[i] = (
                     f"day 0 {d0.date()} is after the last date of the returns ({grid[-1].date()})"
@@ -404,19 +406,15 @@ def _day0_problems(y, firm, p0, day0, grid, firm_names) -> np.ndarray:
                 )
             else:
                 out[i] = f"day 0 {d0.date()} is not a date of the returns (holiday or missing row)"
-            continue
-        f = firm[i]
-        if np.isfinite(y[p0[i], f]):
-            continue
-        if first[f] < 0:
+        elif first[firm[i]] < 0:
             out[i] = "the ticker has no returns at all"
-        elif p0[i] < first[f]:
+        elif p0[i] < first[firm[i]]:
             out[i] = (
-                f"day 0 {d0.date()} is before the first return on {grid[first[f]].date()} "
-                "(before listing)"
+                f"day 0 {d0.date()} is before the first return on "
+                f"{grid[first[firm[i]]].date()} (before listing)"
             )
-        elif p0[i] > last[f]:
-            out[i] = f"day 0 {d0.date()} is after the last return on {grid[last[f]].date()}"
+        elif p0[i] > last[firm[i]]:
+            out[i] = f"day 0 {d0.date()} is after the last return on {grid[last[firm[i]]].date()}"
         else:
             out[i] = f"missing return on day 0 {d0.date()}"
     return out
