@@ -188,7 +188,13 @@ def event_study(
     ------
     DataError
         Bad events, windows, model or factors. Events that cannot be estimated are not an
-        error: they are skipped, listed in ``result.skipped`` and warned about.
+        error: they are skipped, listed in ``result.skipped`` with the reason and warned
+        about (one warning each for the first 20, then one line for the rest). Reasons:
+        day 0 outside the returns or without a return, fewer than
+        ``min_estimation_obs`` complete estimation days, an estimation residual standard
+        deviation of at most 1e-8 times the root mean square of the returns fitted
+        (constant returns, or returns that are an exact linear function of the factors:
+        every statistic would be an artefact), or a constant factor.
 
     Notes
     -----
@@ -196,6 +202,9 @@ def event_study(
     ``CAR_i = sum_W AR_it``, ``Var(CAR_i) = s_i^2 (L + g'(X'X)^{-1} g)`` with
     ``g = sum_W X_it`` (MacKinlay 1997), ``s_i^2 = e'e / (M_i - k)``; ``t_i = CAR_i /
     sqrt(Var)``, Student t with ``M_i - k`` df. ``BHAR_i = prod(1 + R) - prod(1 + X b)``.
+    Cost: linear in the number of events (one numba pass fits every event; Kolari-Pynnönen
+    visits only the pairs of events whose windows share a session). Studies of 20,000
+    events or more show a progress bar on a terminal or in a notebook.
     Grouped tests: see :func:`riskkit.events._engine.textbook_tests` and, for
     ``conventions="estudy2"``, :func:`riskkit.events._grouptests.estudy2_tests`.
 
@@ -245,6 +254,7 @@ def event_study(
     grid = pd.DatetimeIndex(rets.index)
 
     ev = load_events(events, tickers=list(rets.columns))
+    bar = _progress(len(ev))
     firms = list(universe) if universe is not None else list(rets.columns)
     unknown = sorted(set(firms) - set(rets.columns))
     if unknown:
@@ -254,6 +264,7 @@ def event_study(
     a_min = min(a for a, _ in wins)
     b_nom = max(b for _, b in wins)  # an unknown-timing event widens its own window only
     overlaps = find_overlaps(ev, grid, estimation=estimation, gap=gap, window=(a_min, b_nom))
+    bar.update()
 
     firm_names = list(rets.columns)
     firm = pd.Index(firm_names).get_indexer(pd.Index(ev["ticker"])).astype(np.int64)
@@ -287,6 +298,7 @@ def event_study(
         min_obs=min_estimation_obs,
         windows=wins,
     )
+    bar.update()
     reasons = _fit_problems(
         reasons, est, y, firm, grid, firm_names, estimation, gap, min_estimation_obs
     )
@@ -300,6 +312,7 @@ def event_study(
     names = ([] if model == "market_adjusted" else ["alpha"]) + (
         [f"beta_{c}" for c in fcols] if model not in ("constant", "market_adjusted") else []
     )
+    bar.update()
     params = _frames.params_frame(est, idx, ev, grid, names)
     cars = _frames.cars_frame(est, idx, ev, params)
     ar = _frames.ar_frame(est, idx, ev)
@@ -312,6 +325,8 @@ def event_study(
             est, widened, _groupings(ev, est.fitted), placebo=placebo, seed=seed
         )
 
+    bar.update()
+    bar.close()
     skipped_df = pd.DataFrame(skipped, columns=["event_id", "ticker", "date", "reason"])
     _warn_skipped(skipped)
     evt_out = ev.copy()
@@ -359,6 +374,19 @@ _MODEL_CODE = {
     "market_btc": _kernels.MODEL_OLS,
     "factors": _kernels.MODEL_OLS,
 }
+#: Studies with at least this many events show a progress bar (tqdm; only on a terminal
+#: or in a notebook: ``disable=None`` turns it off when stderr is not interactive).
+PROGRESS_MIN_EVENTS = 20_000
+
+
+def _progress(n_events: int):
+    """A four-step bar (catalog, estimation, tests, frames) for a long study."""
+    from tqdm.auto import tqdm
+
+    show = n_events >= PROGRESS_MIN_EVENTS
+    return tqdm(total=4, desc=f"event study ({n_events:,} events)", disable=None if show else True)
+
+
 #: Skipped events warned about one by one; the rest in one warning (all in result.skipped).
 _MAX_SKIP_WARNINGS = 20
 
