@@ -25,6 +25,7 @@ app = typer.Typer(
 app.command("report")(_report.report)
 app.add_typer(_data.app, name="data")
 app.command("event-study")(_events.event_study_command)
+app.command("event-simulate")(_events.event_simulate_command)
 app.command("risk")(_risk.risk)
 app.add_typer(_backtest.app, name="backtest")
 

@@ -14,6 +14,7 @@ from riskkit.events.catalog import (
 from riskkit.events.models import MODELS, ModelFit, fit_model
 from riskkit.events.report import key_event_table, write_event_report
 from riskkit.events.results import EventStudyResult
+from riskkit.events.simulate import SimulationResult, simulate
 from riskkit.events.study import bundled_returns_and_factors, event_study
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "TIMINGS",
     "EventStudyResult",
     "ModelFit",
+    "SimulationResult",
     "assign_day0",
     "audit_catalog",
     "bundled_returns_and_factors",
@@ -31,6 +33,7 @@ __all__ = [
     "fit_model",
     "key_event_table",
     "load_events",
+    "simulate",
     "stats",
     "write_event_report",
 ]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from riskkit.events.results import EventStudyResult
 
-__all__ = ["KEY_EVENTS", "key_event_table", "write_event_report"]
+if TYPE_CHECKING:
+    from riskkit.events.simulate import SimulationResult
+
+__all__ = ["KEY_EVENTS", "key_event_table", "write_event_report", "write_simulation_report"]
 
 #: The two events the README and the report single out.
 KEY_EVENTS = ("BITF-2025-11-13-pivot", "IREN-2025-11-03-microsoft")
@@ -216,3 +220,97 @@ def _figure_section(res: EventStudyResult, key_events: Sequence[str]):
         axes[1].set_visible(False)
     fig.tight_layout()
     return Section(f"CAR paths ({res.model} model)", figure=fig)
+
+
+def write_simulation_report(
+    result: SimulationResult,
+    out_dir: str | Path,
+    *,
+    title: str = "Placebo simulation: how far to trust each event-study test",
+) -> Path:
+    """Write ``simulation.html`` and CSVs of a :func:`~riskkit.events.simulate` result.
+
+    The page opens with the plain-words conclusion, then the rejection rates with their
+    Wilson bands under the null and with the planted effect, then what was drawn.
+
+    Parameters
+    ----------
+    result
+        A :class:`~riskkit.events.SimulationResult`.
+    out_dir
+        Folder to write into (created if needed).
+    title
+        Page title.
+
+    Returns
+    -------
+    Path
+        The HTML file. CSVs next to it: ``simulation_rates.csv`` (``result.to_frame()``),
+        ``simulation_pvalues.csv``, ``simulation_draws.csv``, ``simulation_trials.csv``.
+    """
+    from riskkit.report import Section, render_page, write_csv
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(result.to_frame(), out / "simulation_rates.csv", index=False)
+    write_csv(result.p_values, out / "simulation_pvalues.csv", index=False)
+    write_csv(result.draws, out / "simulation_draws.csv", index=False)
+    write_csv(result.trial_log, out / "simulation_trials.csv", index=False)
+    rates = result.to_frame()
+    sections = [Section("Conclusion", note=result.conclusion())]
+    for scen, label in (("no_effect", "under the null (no abnormal return)"),
+                        ("effect", f"with {result.effect:+.1%} added to each day-0 return")):  # fmt: skip
+        rows = []
+        for (win, test), g in rates[rates["scenario"] == scen].groupby(
+            ["window", "test"], sort=False
+        ):
+            row = {"window": win, "test": test}
+            for r in g.to_dict("records"):
+                row[f"at {100 * r['alpha']:g}%"] = (
+                    f"{r['rejection_rate']:.1%} [{r['ci_low']:.1%}, {r['ci_high']:.1%}]"
+                    if r["n_trials"] else "n/a"
+                )  # fmt: skip
+            flags = [f"{r['size']} at {100 * r['alpha']:g}%" for r in g.to_dict("records")
+                     if r["size"] not in ("within band", "")]  # fmt: skip
+            if scen == "no_effect":
+                row["size under the null"] = "; ".join(flags) or "within band"
+            rows.append(row)
+        if rows:
+            sections.append(
+                Section(
+                    f"Rejection rates {label}",
+                    html=pd.DataFrame(rows).to_html(index=False, border=0),
+                    note=f"Share of the {result.n_trials} trials whose p-value is at most the "
+                    f"level, with its {result.level:.0%} Wilson band (statsmodels "
+                    "proportion_confint). A test is over-sized when the band lies above the "
+                    "level (it rejects too often: its p-values are too small), under-sized "
+                    "when below.",
+                )
+            )
+    counts = result.draws["ticker"].value_counts().sort_index()
+    drawn = pd.DataFrame({"ticker": counts.index, "pseudo-events drawn": counts.to_numpy()})
+    d0 = result.draws["day0"]
+    log = result.trial_log
+    sections.append(
+        Section(
+            "What was drawn",
+            html=drawn.to_html(index=False, border=0),
+            note=f"{len(result.draws)} pseudo-events, day 0 from {d0.min().date()} to "
+            f"{d0.max().date()}; {len(result.short_trials)} trial run(s) short of events; "
+            f"{int(log['n_skipped'].sum())} event run(s) skipped and "
+            f"{int(log['n_thinned'].sum())} thinned by overlaps. Rules: {result.rules}. "
+            f"Avoided: {result.catalog_source}.",
+        )
+    )
+    meta = {
+        "data": result.data_source,
+        "date range": f"{result.date_range[0]} to {result.date_range[1]}",
+        "model": result.model,
+        "windows": ", ".join(f"[{a},{b}]" for a, b in result.windows),
+        "estimation": f"{result.estimation} trading days ending {result.gap + 1} days before "
+        f"day 0 (min {result.min_estimation_obs} complete obs)",
+        "trials": f"{result.n_trials} x {result.n_events} pseudo-events, draw={result.draw}, "
+        f"seed={result.seed}",
+        "tickers": ", ".join(result.tickers),
+    }
+    return render_page(title, sections=sections, meta=meta, out_path=out / "simulation.html")
