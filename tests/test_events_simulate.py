@@ -300,3 +300,26 @@ def test_spaced_sampler_is_uniform_over_every_valid_configuration():
     assert set(seen) == {tuple(sorted(c)) for c in valid}
     # chi-square goodness of fit to the uniform distribution over the valid sets
     assert sps.chisquare([seen[tuple(sorted(c))] for c in valid]).pvalue > 0.001
+
+
+def test_stacked_spaced_trials_equal_one_event_study_call_per_trial(panel):
+    """The one-pass path (every trial stacked) gives the per-trial event_study p-values."""
+    from riskkit.events.simulate import _run_trial
+
+    res = _sim(panel, 6, n_trials=4, effect=0.03, seed=11, windows=[(-1, 1), (0, 0)])
+    r, m = panel
+    settings = {"model": "market", "windows": [(-1, 1), (0, 0)], **SMALL}
+    got = res.p_values.set_index(["trial", "scenario", "window", "test"])["p_value"]
+    for i, cat in res.draws.groupby("trial"):
+        cat = cat.rename(columns={"day0": "date"}).assign(timing="pre-market", event_type="placebo")
+        for scen, eff in (("no_effect", 0.0), ("effect", 0.03)):
+            want, _, _ = _run_trial(
+                cat[["event_id", "ticker", "date", "timing", "event_type"]],
+                r,
+                m,
+                effect=eff,
+                **settings,
+            )
+            for _, row in want.iterrows():
+                key = (i, scen, row["window"], row["test"])
+                assert got[key] == pytest.approx(row["p_value"], rel=1e-9, abs=1e-12), key

@@ -124,8 +124,14 @@ def estimate(
     gap: int,
     min_obs: int,
     windows: Sequence[tuple[int, int]],
+    plant: float = 0.0,
 ) -> Estimates:
-    """Fit every event and compute every window (see the module docstring)."""
+    """Fit every event and compute every window (see the module docstring).
+
+    ``plant`` is added to each event's own day-0 return (placebo studies: an abnormal
+    return of known size). Only the event's own window sees it, as when it is added to
+    the returns and no other same-firm event's estimation window contains that day.
+    """
     params, xtx_inv, sigma2, nobs, status, resid, first, last = K.fit_events(
         y, x, ok, cut, firm, p0, valid, estimation, gap, min_obs, model
     )
@@ -142,6 +148,9 @@ def estimate(
     a_min = min(a for a, _ in windows)
     b_all = max(b for _, b in windows) + int(widened.any())
     ret, exp, ar = K.event_window(y, x, firm, p0, fitted, params, a_min, b_all, model)
+    if plant != 0.0 and a_min <= 0 <= b_all:
+        ret[:, -a_min] += plant
+        ar[:, -a_min] += plant
     out = []
     for a, b in windows:
         b_used = np.full(firm.size, b, dtype=np.int64)

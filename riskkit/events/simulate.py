@@ -23,6 +23,7 @@ import pandas as pd
 from riskkit._errors import DataError, RiskkitWarning
 from riskkit._validation import check_timeseries, warn
 from riskkit.events._inputs import check_count, check_windows, session_dates
+from riskkit.events._trials import stacked_trials
 from riskkit.events.catalog import assign_day0, expand_market_events, load_events
 from riskkit.events.models import MODELS, factor_columns
 from riskkit.events.study import bundled_returns_and_factors, event_study
@@ -341,21 +342,48 @@ def simulate(
 
         trials = tqdm(trials, total=n_trials, desc="placebo trials", unit="trial")
     start = time.perf_counter()
+    cats = []
     for i, ss in trials:
         tk, pos = sampler(np.random.default_rng(ss))
         cat = pd.DataFrame({"event_id": [f"sim{i}-{k}" for k in range(n_events)], "ticker": tk,
                             "date": grid[pos], "timing": "pre-market", "event_type": "placebo"})  # fmt: skip
         draws.append(cat[["event_id", "ticker", "date"]].assign(trial=i))
+        if spacing:  # stacked below: one engine pass over every trial
+            cats.append(cat.assign(trial=i))
+            continue
         for scen, eff in scenarios:
             tests, info, reasons = _run_trial(cat, rets, facs, effect=eff, **settings)
             log.append({"trial": i, "scenario": scen, "n_drawn": n_events, **info})
             pv.append(tests.assign(trial=i, scenario=scen))
             if info["n_estimated"] < n_events:
                 short.append((i, scen, info["n_estimated"], "; ".join(sorted(set(reasons)))))
+    if spacing:
+        allcat = pd.concat(cats, ignore_index=True)
+        for scen, eff in scenarios:
+            tests, evs = stacked_trials(
+                allcat["trial"].to_numpy(), allcat["ticker"].to_numpy(),
+                pd.DatetimeIndex(allcat["date"]), rets, facs, fcols, effect=eff, model=model,
+                windows=wins, estimation=estimation, gap=gap,
+                min_estimation_obs=min_estimation_obs,
+            )  # fmt: skip
+            pv.append(tests.assign(scenario=scen))
+            per = evs.groupby("trial")
+            n_est = per["estimated"].sum()
+            for i in range(n_trials):
+                k = int(n_est.get(i, 0))
+                log.append({"trial": i, "scenario": scen, "n_drawn": n_events,
+                            "n_estimated": k, "n_skipped": n_events - k, "n_thinned": 0,
+                            "n_window_overlaps": 0, "n_warnings": 0})  # fmt: skip
+                if k < n_events:
+                    lost = evs.loc[(evs["trial"] == i) & ~evs["estimated"], "reason"]
+                    short.append((i, scen, k, "; ".join(sorted(set(lost.astype(str))))))
     elapsed = time.perf_counter() - start
     cols = ["trial", "scenario", "window", "test", "estimate", "statistic", "p_value", "n"]
     p_values = pd.concat(pv, ignore_index=True)[cols]
-    trial_log = pd.DataFrame(log)
+    p_values = p_values.sort_values("trial", kind="stable", ignore_index=True)
+    trial_log = pd.DataFrame(log).sort_values(
+        ["trial", "scenario"], kind="stable", ignore_index=True
+    )
     n_warn, n_skip = int(trial_log["n_warnings"].sum()), int(trial_log["n_skipped"].sum())
     skip_note = f"{n_skip} pseudo-event run(s) skipped by event_study; see short_trials."
     notes = [skip_note] if n_skip else []
@@ -387,7 +415,9 @@ def simulate(
 def _run_trial(catalog, returns, factors, *, effect: float, **settings: Any):
     """One trial: plant ``effect`` on each pseudo-event's day 0, one ``event_study`` call.
 
-    The one place that runs the engine (to be swapped for a stacked call over trials).
+    Independent draws run here, one trial at a time (``overlap="exclude"`` thins a trial's
+    own overlaps); spaced draws run every trial in one engine pass
+    (:func:`riskkit.events._trials.stacked_trials`), which equals this call (tested).
     Returns the ``group_by == "all"`` test rows, counts (estimated, skipped, thinned) and
     the skip reasons; riskkit's warnings are counted, any other warning is passed on.
     """
