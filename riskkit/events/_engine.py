@@ -340,6 +340,7 @@ def textbook_tests(
             est.n_rows,
         )
     sorted_idx = [np.argsort(g.codes, kind="stable") for g in groupings]
+    sorted_resid = np.sort(est.resid, axis=1) if "rank_cz" in tests else est.resid
     per_group: dict[tuple[int, int, int], list[dict]] = {}
     members_of: dict[tuple[int, int, int], np.ndarray] = {}
     for w_i, w in enumerate(wins):
@@ -366,6 +367,7 @@ def textbook_tests(
                 b_ev = np.full(n_ev, b_rank, dtype=np.int64)
                 sums, cnts = K.rank_sums(
                     est.resid,
+                    sorted_resid,
                     est.ar,
                     int(est.taus[0]),
                     w.a,

@@ -277,67 +277,85 @@ def window_stats(ret, exp, x, p0, fitted, xtx_inv, sigma2, resid, a_min, a, b_i,
 
 
 @njit(cache=True, error_model="numpy")
-def _average_ranks(vals, cnt):
-    """Average ranks (ties share the mean rank) of ``vals[:cnt]``, 1-based."""
-    order = np.argsort(vals[:cnt], kind="mergesort")
-    ranks = np.empty(cnt)
-    i = 0
-    while i < cnt:
-        j = i
-        while j + 1 < cnt and vals[order[j + 1]] == vals[order[i]]:
-            j += 1
-        r = 0.5 * (i + j) + 1.0
-        for u in range(i, j + 1):
-            ranks[order[u]] = r
-        i = j + 1
-    return ranks
+def _below(sv, m, v):
+    """``(#{sv < v}, #{sv == v})`` in the sorted ``sv[:m]`` (binary search)."""
+    lo, hi = 0, m
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if sv[mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    left = lo
+    hi = m
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if sv[mid] <= v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return left, lo - left
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def rank_sums(resid, ar, a_min, a, b_ev, take, gid, n_groups, n_rows, row0, n_chunks):
+def rank_sums(resid, sorted_resid, ar, a_min, a, b_ev, take, gid, n_groups, n_rows, row0, n_chunks):
     """Corrado-Zivney sums per group and event-time row for one window.
 
     For each event with ``take[i]``: ``U = rank / (L_i + 1)`` over its finite estimation
-    residuals and its finite ARs of ``tau = a..b_ev[i]`` (ties averaged); adds ``U - 1/2``
-    and a count into ``(group, row)`` for each of the event's groups ``gid[i, :]`` (``-1``
-    = none). Rows are ``tau - row0``: estimation slot ``s`` is ``tau = s + row0``.
-    Returns ``sum_u (G x R)`` and ``count (G x R)``; events are split in ``n_chunks``
-    contiguous runs summed in order, so the sums do not depend on the thread count.
+    residuals and its finite ARs of ``tau = a..b_ev[i]``, ranks averaged over ties
+    (``rank = #{below} + (#{equal, itself included} + 1) / 2``; ``sorted_resid`` is each
+    row of ``resid`` sorted, NaN last); adds ``U - 1/2`` and a count into ``(group, row)``
+    for each of the event's groups ``gid[i, :]`` (``-1`` = none). Rows are ``tau - row0``:
+    estimation slot ``s`` is ``tau = s + row0``. Returns ``sum_u (G x R)`` and ``count (G x
+    R)``; events are split in ``n_chunks`` contiguous runs summed in order, so the sums do
+    not depend on the thread count.
     """
     n, n_est = resid.shape
     sums = np.zeros((n_chunks, n_groups, n_rows))
     cnts = np.zeros((n_chunks, n_groups, n_rows))
     step = (n + n_chunks - 1) // n_chunks
     for ch in prange(n_chunks):
-        buf = np.empty(n_est + ar.shape[1])
-        where = np.empty(n_est + ar.shape[1], np.int64)
+        win = np.empty(ar.shape[1])
+        win_row = np.empty(ar.shape[1], np.int64)
         for i in range(ch * step, min(n, (ch + 1) * step)):
             if not take[i]:
                 continue
-            cnt = 0
-            for s in range(n_est):
-                v = resid[i, s]
-                if v == v:
-                    buf[cnt] = v
-                    where[cnt] = s  # row of slot s
-                    cnt += 1
+            m = 0
+            while m < n_est and sorted_resid[i, m] == sorted_resid[i, m]:
+                m += 1
+            n_win = 0
             for tau in range(a, b_ev[i] + 1):
                 v = ar[i, tau - a_min]
                 if v == v:
-                    buf[cnt] = v
-                    where[cnt] = tau - row0
-                    cnt += 1
-            if cnt == 0:
+                    win[n_win] = v
+                    win_row[n_win] = tau - row0
+                    n_win += 1
+            total = m + n_win
+            if total == 0:
                 continue
-            ranks = _average_ranks(buf, cnt)
-            denom = cnt + 1.0
-            for g in range(gid.shape[1]):
-                grp = gid[i, g]
-                if grp < 0:
-                    continue
-                for u in range(cnt):
-                    sums[ch, grp, where[u]] += ranks[u] / denom - 0.5
-                    cnts[ch, grp, where[u]] += 1.0
+            denom = total + 1.0
+            sv = sorted_resid[i]
+            for k in range(n_est + n_win):
+                if k < n_est:
+                    v = resid[i, k]
+                    if v != v:
+                        continue
+                    row = k
+                else:
+                    v = win[k - n_est]
+                    row = win_row[k - n_est]
+                less, eq = _below(sv, m, v)
+                for u in range(n_win):
+                    if win[u] < v:
+                        less += 1
+                    elif win[u] == v:
+                        eq += 1
+                u_val = (less + 0.5 * (eq + 1.0)) / denom - 0.5
+                for g in range(gid.shape[1]):
+                    grp = gid[i, g]
+                    if grp >= 0:
+                        sums[ch, grp, row] += u_val
+                        cnts[ch, grp, row] += 1.0
     tot = sums[0].copy()
     tot_c = cnts[0].copy()
     for ch in range(1, n_chunks):
