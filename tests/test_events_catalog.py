@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from riskkit import DataError, RiskkitWarning
 from riskkit.data import equity_sessions, next_session, parse_date, session_on_or_after
-from riskkit.events import assign_day0, audit_catalog, catalog, expand_market_events, load_events
-from riskkit.events.catalog import TIMINGS, find_overlaps
+from riskkit.events import assign_day0, audit_catalog, expand_market_events, load_events, overlaps
+from riskkit.events.catalog import TIMINGS
+from riskkit.events.overlaps import find_overlaps, overlap_counts
 
 
 def frame(**cols):
@@ -236,6 +237,22 @@ def test_find_overlaps_equals_the_pairwise_loop(case):
     pd.testing.assert_frame_equal(got, pairwise_overlaps(ev, GRID, **kw))  # rows, order, dtypes
 
 
+@settings(max_examples=50, deadline=None)
+@given(overlap_cases())
+def test_overlap_counts_equal_the_pairwise_loops_counts(case):
+    ev, estimation, gap, window = case
+    kw = {"estimation": estimation, "gap": gap, "window": window}
+    pairs = pairwise_overlaps(ev, GRID, **kw)
+    got = overlap_counts(ev, GRID, **kw).set_index("event_id")
+    est = pairs[pairs["kind"] == KINDS[0]]
+    win = pairs[pairs["kind"] == KINDS[1]]
+    assert set(got.index) == set(ev.loc[ev["day0"].notna(), "event_id"])
+    for eid, row in got.iterrows():
+        assert row["in_estimation_window"] == (est["event_id"] == eid).sum(), eid
+        n_win = ((win["event_id"] == eid) | (win["other_event_id"] == eid)).sum()
+        assert row["event_windows_overlap"] == n_win, eid
+
+
 @pytest.mark.parametrize("chunk", [1, 7, 1 << 20])
 def test_find_overlaps_chunks_and_frame_order(chunk, monkeypatch):
     # same-date events whose timings give decreasing day 0 in the frame's order, widened
@@ -250,7 +267,7 @@ def test_find_overlaps_chunks_and_frame_order(chunk, monkeypatch):
             "widened": rng.random(n) < 0.3,
         }
     )
-    monkeypatch.setitem(catalog._overlap_pairs.__kwdefaults__, "chunk", chunk)
+    monkeypatch.setitem(overlaps._overlap_pairs.__kwdefaults__, "chunk", chunk)
     for kw in (
         {"estimation": 12, "gap": 3, "window": (-1, 2)},
         {"estimation": 5, "gap": 0, "window": (-2, 0)},

@@ -8,10 +8,10 @@ from riskkit.events.catalog import (
     assign_day0,
     audit_catalog,
     expand_market_events,
-    find_overlaps,
     load_events,
 )
 from riskkit.events.models import MODELS, ModelFit, fit_model
+from riskkit.events.overlaps import find_overlaps, overlap_counts
 from riskkit.events.report import key_event_table, write_event_report
 from riskkit.events.results import EventStudyResult
 from riskkit.events.simulate import SimulationResult, simulate
@@ -30,6 +30,7 @@ __all__ = [
     "event_study",
     "expand_market_events",
     "find_overlaps",
+    "overlap_counts",
     "fit_model",
     "key_event_table",
     "load_events",

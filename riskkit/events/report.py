@@ -168,16 +168,17 @@ def write_event_report(
     first = res_list[0]
     ov = first.overlaps
     write_csv(ov, out / "overlaps.csv", index=False)
-    if len(ov):
-        win = ov[ov["kind"] == "event_windows_overlap"]
-        n_est = int((ov["kind"] == "in_estimation_window").sum())
+    n_est = int(ov["in_estimation_window"].sum())
+    win = ov[ov["event_windows_overlap"] > 0]
+    if n_est or len(win):
         sections.append(
             Section(
                 "Overlapping events (same firm)",
                 table=win if len(win) else None,
-                note=f"{n_est} pair(s) with an event window inside another event's estimation "
-                "window (full list in overlaps.csv); the table lists events whose event windows "
-                "overlap each other.",
+                note=f"{n_est} same-firm event window(s) inside another event's estimation "
+                "window (counts per event in overlaps.csv; the pairs: "
+                "riskkit.events.find_overlaps); the table lists the events whose event "
+                "windows overlap another same-firm event's.",
             )
         )
     if audit is not None:

@@ -39,7 +39,8 @@ class EventStudyResult:
     skipped
         Events that could not be estimated, with the reason.
     overlaps
-        Same-firm events inside another's estimation window or overlapping windows.
+        Per event (:func:`~riskkit.events.overlap_counts`): how many same-firm events have
+        their window in its estimation window, and how many windows overlap its own.
     notes
         Plain-text remarks printed with the summary.
     """
@@ -61,6 +62,12 @@ class EventStudyResult:
     skipped: pd.DataFrame
     overlaps: pd.DataFrame
     notes: tuple[str, ...] = ()
+
+    def _n_overlapping(self) -> int:
+        ov = self.overlaps
+        if ov.empty:
+            return 0
+        return int(((ov["in_estimation_window"] > 0) | (ov["event_windows_overlap"] > 0)).sum())
 
     def to_frame(self) -> pd.DataFrame:
         """One row per event and window, in decimals.
@@ -93,7 +100,7 @@ class EventStudyResult:
             f"min {self.min_estimation_obs} obs; conventions: {self.conventions}",
             f"  data: {self.data_source}; grid {self.date_range[0]} to {self.date_range[1]}",
             f"  events: {n_est} estimated, {len(self.skipped)} skipped, "
-            f"{len(self.overlaps)} overlap flag(s)",
+            f"{self._n_overlapping()} with a same-firm overlap",
         ]
         tt = self.test_table
         for label, mask in (

@@ -437,8 +437,8 @@ def _run_trial(catalog, returns, factors, *, effect: float, **settings: Any):
     info = {
         "n_estimated": int((res.events["status"] == "estimated").sum()),
         "n_skipped": len(res.skipped),
-        "n_thinned": int(ov.loc[ov["kind"] == "in_estimation_window", "event_id"].nunique()),
-        "n_window_overlaps": int((ov["kind"] == "event_windows_overlap").sum()),
+        "n_thinned": int((ov["in_estimation_window"] > 0).sum()),
+        "n_window_overlaps": int(ov["event_windows_overlap"].sum()) // 2,  # pairs
         "n_warnings": sum(issubclass(w.category, RiskkitWarning) for w in caught),
     }
     cols = ["window", "test", "estimate", "statistic", "p_value", "n"]

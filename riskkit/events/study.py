@@ -24,10 +24,10 @@ from riskkit.events._inputs import check_count, check_windows, session_dates
 from riskkit.events.catalog import (
     assign_day0,
     expand_market_events,
-    find_overlaps,
     load_events,
 )
 from riskkit.events.models import MODELS, factor_columns
+from riskkit.events.overlaps import overlap_counts
 from riskkit.events.results import EventStudyResult
 
 __all__ = ["bundled_returns_and_factors", "event_study"]
@@ -263,7 +263,7 @@ def event_study(
     ev = assign_day0(ev, None if calendar == "XNYS" else grid)
     a_min = min(a for a, _ in wins)
     b_nom = max(b for _, b in wins)  # an unknown-timing event widens its own window only
-    overlaps = find_overlaps(ev, grid, estimation=estimation, gap=gap, window=(a_min, b_nom))
+    overlaps = overlap_counts(ev, grid, estimation=estimation, gap=gap, window=(a_min, b_nom))
     bar.update()
 
     firm_names = list(rets.columns)
@@ -334,9 +334,9 @@ def event_study(
         evt_out["event_id"].isin(skipped_df["event_id"]), "skipped", "estimated"
     )
     notes = list(prep.notes)
-    if len(overlaps):
+    n_est = int(overlaps["in_estimation_window"].sum())
+    if n_est or overlaps["event_windows_overlap"].any():
         verb = "excluded from" if overlap == "exclude" else "kept in"
-        n_est = int((overlaps["kind"] == "in_estimation_window").sum())
         notes.append(
             f"{n_est} same-firm event window(s) fall in another event's estimation window; "
             f"they were {verb} the estimation sample (overlap={overlap!r})."
