@@ -50,7 +50,7 @@ def overlap_counts(
     """
     s = pd.DatetimeIndex(sessions)
     d0 = pd.DatetimeIndex(events["day0"])
-    has = ~d0.isna()
+    has = ~np.asarray(d0.isna())
     ev = events.loc[np.asarray(has)]
     p = s.searchsorted(d0[np.asarray(has)]).astype(np.int64)
     firm = pd.factorize(ev["ticker"])[0].astype(np.int64)
