@@ -428,34 +428,38 @@ def kp_prefix(y, z, ok, pair_firms):
 
 
 @njit(cache=True, error_model="numpy")
-def _corr_prefix(pref, slot, start, stop, swap, th_i, th_j, kz):
-    """Pearson correlation of two events' residuals ``e = y - z theta`` on common rows
-    ``[start, stop)`` from the running sums of their firm pair (``swap``: ``i`` is the
-    pair's second firm)."""
-    d = pref[slot, stop] - pref[slot, start]
-    n = d[0]
+def _corr_prefix(pref, slot, start, stop, swap, theta, i, j, kz):
+    """Sums of two events' residuals ``e = y - z theta`` on common rows ``[start, stop)``
+    from the running sums of their firm pair (``swap``: ``i`` is the pair's second firm):
+    ``n, S_i, S_j, S_ii, S_jj, S_ij``. Plain indexing, no views (runs once per pair)."""
     ia, ib = (2, 1) if swap else (1, 2)
-    ya, yb = d[ia], d[ib]
-    yaa, ybb = (d[4], d[3]) if swap else (d[3], d[4])
-    yab = d[5]
+    ja, jb = (4, 3) if swap else (3, 4)
+    n = pref[slot, stop, 0] - pref[slot, start, 0]
+    si = pref[slot, stop, ia] - pref[slot, start, ia]
+    sj = pref[slot, stop, ib] - pref[slot, start, ib]
+    sii = pref[slot, stop, ja] - pref[slot, start, ja]
+    sjj = pref[slot, stop, jb] - pref[slot, start, jb]
+    sij = pref[slot, stop, 5] - pref[slot, start, 5]
     oza = 6 + kz + (kz if swap else 0)  # z y_i
     ozb = 6 + kz + (0 if swap else kz)  # z y_j
-    si = ya
-    sj = yb
-    sii = yaa
-    sjj = ybb
-    sij = yab
+    ozz = 6 + 3 * kz
     for c in range(kz):
-        si -= th_i[c] * d[6 + c]
-        sj -= th_j[c] * d[6 + c]
-        sii -= 2.0 * th_i[c] * d[oza + c]
-        sjj -= 2.0 * th_j[c] * d[ozb + c]
-        sij -= th_j[c] * d[oza + c] + th_i[c] * d[ozb + c]
+        ti = theta[i, c]
+        tj = theta[j, c]
+        zc = pref[slot, stop, 6 + c] - pref[slot, start, 6 + c]
+        zyi = pref[slot, stop, oza + c] - pref[slot, start, oza + c]
+        zyj = pref[slot, stop, ozb + c] - pref[slot, start, ozb + c]
+        si -= ti * zc
+        sj -= tj * zc
+        sii -= 2.0 * ti * zyi
+        sjj -= 2.0 * tj * zyj
+        sij -= tj * zyi + ti * zyj
         for e in range(kz):
-            zz = d[6 + 3 * kz + c * kz + e]
-            sii += th_i[c] * zz * th_i[e]
-            sjj += th_j[c] * zz * th_j[e]
-            sij += th_i[c] * zz * th_j[e]
+            k = ozz + c * kz + e
+            zz = pref[slot, stop, k] - pref[slot, start, k]
+            sii += ti * zz * theta[i, e]
+            sjj += tj * zz * theta[j, e]
+            sij += ti * zz * theta[j, e]
     return n, si, sj, sii, sjj, sij
 
 
@@ -524,7 +528,7 @@ def kp_pair_sums(
                     a0 = min(max(start, 0), t_rows)
                     b0 = min(max(stop, a0), t_rows)
                     cnt, sx, sy, sxx, syy, sxy = _corr_prefix(
-                        pref, sl, a0, b0, fi > fj, theta[i], theta[j], kz
+                        pref, sl, a0, b0, fi > fj, theta, i, j, kz
                     )
                 else:
                     cnt = 0.0

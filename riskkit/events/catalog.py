@@ -137,8 +137,10 @@ def _dates_and_clock(values: pd.Series, ids: pd.Series, what: str) -> tuple[pd.S
     """
     from riskkit.data import parse_date
 
-    text = np.array([str(v).strip() for v in values.to_numpy(dtype=object)], dtype=object)
-    codes, found = pd.factorize(text)
+    raw_codes, raw = pd.factorize(values, use_na_sentinel=False)  # each distinct value once
+    raw_text = np.array([str(v).strip() for v in np.asarray(raw, dtype=object)], dtype=object)
+    text_codes, found = pd.factorize(raw_text)
+    codes = text_codes[raw_codes]
     uniq = np.asarray(found, dtype=object)
     matches = [_FAST_DATE.fullmatch(u) for u in uniq]
     zone = np.array([-1 if m is None else int(m[4] is not None) for m in matches], np.int8)
@@ -170,7 +172,7 @@ def _dates_and_clock(values: pd.Series, ids: pd.Series, what: str) -> tuple[pd.S
             "2025-11-04T02:00:00Z, read in New York)."
         )
     dates = pd.DatetimeIndex([])  # as pd.DatetimeIndex(list of Timestamps): the finest unit
-    if len(text):
+    if len(codes):
         read_one_by_one = pd.DatetimeIndex(slow_days)
         units = {"us"} if len(slow) < len(uniq) else set()
         unit = max(units | ({read_one_by_one.unit} if len(slow) else set()), key=_UNITS.index)
