@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from riskkit.backtest.report import write_pivot_report
-from riskkit.backtest.runs import pivot_event_grid, run_pivot_events
+from riskkit.studies import pivot_event_grid, run_pivot_events
 
 
 def main(argv: list[str] | None = None) -> int:

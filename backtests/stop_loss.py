@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from riskkit.backtest.report import write_stop_loss_report
-from riskkit.backtest.runs import STOP_LOSS_TICKERS, run_stop_loss_sweep
+from riskkit.studies import STOP_LOSS_TICKERS, run_stop_loss_sweep
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,11 +13,11 @@ import pytest
 from scipy import stats
 
 from riskkit.backtest.report import write_pivot_report, write_stop_loss_report
-from riskkit.backtest.runs import (
+from riskkit.backtest.runs import stop_loss_table
+from riskkit.studies import (
     btc_hedge_overlay,
     run_pivot_events,
     run_stop_loss_sweep,
-    stop_loss_table,
     trade_return_summary,
 )
 
@@ -161,7 +161,7 @@ def test_scripts_help(script):
 
 
 def test_pivot_event_grid_small(tmp_path, pivot):
-    from riskkit.backtest.runs import pivot_event_grid
+    from riskkit.studies import pivot_event_grid
 
     g = pivot_event_grid(
         holds=(5,), stops=(None, 0.15), targets=(None,), progress=False, fees=0.001, slippage=0.002

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from riskkit.report import render_page
-from riskkit.report.full import warnings_html
 from riskkit.report.html import Section, neutralize_formula, write_csv
+from riskkit.studies.full_report import warnings_html
 
 
 def test_warning_texts_are_escaped_on_the_index_page(tmp_path):

@@ -6,17 +6,6 @@ from riskkit.backtest.hedge import daily_btc_hedge
 from riskkit.backtest.indicators import atr
 from riskkit.backtest.report import write_pivot_report, write_stop_loss_report
 from riskkit.backtest.results import BacktestResult, SweepResult
-from riskkit.backtest.runs import (
-    btc_hedge_overlay,
-    compare_with_no_stop,
-    default_stop_loss_grid,
-    pivot_event_grid,
-    run_pivot_events,
-    run_stop_loss_sweep,
-    stop_loss_base_signals,
-    stop_loss_table,
-    trade_return_summary,
-)
 from riskkit.backtest.signals import Signals, slice_signals
 from riskkit.backtest.sweep import grid_points, sweep, sweep_deflated_sharpe
 from riskkit.backtest.walkforward import walk_forward
@@ -29,22 +18,13 @@ __all__ = [
     "SweepResult",
     "atr",
     "bars_for",
-    "btc_hedge_overlay",
     "daily_btc_hedge",
-    "compare_with_no_stop",
-    "default_stop_loss_grid",
     "grid_points",
-    "pivot_event_grid",
     "run_backtest",
     "run_backtest_vectorbt",
-    "run_pivot_events",
-    "run_stop_loss_sweep",
-    "stop_loss_base_signals",
-    "stop_loss_table",
     "slice_signals",
     "sweep",
     "sweep_deflated_sharpe",
-    "trade_return_summary",
     "walk_forward",
     "write_pivot_report",
     "write_stop_loss_report",

@@ -38,7 +38,7 @@ def stop_loss(
 ) -> None:
     """Sweep the stop-loss family over BITF, IREN, WULF, HUT and BTC-USD (default)."""
     from riskkit.backtest.report import write_stop_loss_report
-    from riskkit.backtest.runs import STOP_LOSS_TICKERS, run_stop_loss_sweep
+    from riskkit.studies import STOP_LOSS_TICKERS, run_stop_loss_sweep
 
     with guarded():
         check_out_dir(out)  # before ~20 s of work, not after
@@ -73,7 +73,7 @@ def pivot_event(
 ) -> None:
     """Trade every catalog announcement from the first tradable open and list the trades."""
     from riskkit.backtest.report import write_pivot_report
-    from riskkit.backtest.runs import run_pivot_events
+    from riskkit.studies import run_pivot_events
 
     with guarded():
         check_out_dir(out)

@@ -19,7 +19,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="Output folder")] = Path("reports"),
 ) -> None:
     """Data check, event study, risk report and both backtests; writes OUT/index.html."""
-    from riskkit.report.full import run_full_report
+    from riskkit.studies import run_full_report
 
     with guarded():
         check_out_dir(out)

@@ -1,4 +1,9 @@
-"""The main job: every report on the bundled data, with one index page linking them."""
+"""The main job: every report on the bundled data, with one index page linking them.
+
+The top floor of the library: it runs every area (events, risk, both backtest studies) and
+renders the index with the HTML renderer of :mod:`riskkit.report`. ``riskkit report`` is a
+few lines over :func:`run_full_report`.
+"""
 
 from __future__ import annotations
 
@@ -93,11 +98,12 @@ def run_full_report(out_dir: str | Path = "reports") -> FullReport:
         Paths, timings and the warnings each part raised (also listed on the index page).
     """
     from riskkit.backtest.report import write_pivot_report, write_stop_loss_report
-    from riskkit.backtest.runs import run_pivot_events, run_stop_loss_sweep
     from riskkit.data import load_closes
     from riskkit.events import audit_catalog, event_study, simulate, write_event_report
     from riskkit.events.report import write_simulation_report
     from riskkit.risk.report import build_risk_report
+    from riskkit.studies.pivot_event import run_pivot_events
+    from riskkit.studies.stop_loss import run_stop_loss_sweep
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
