@@ -5,7 +5,7 @@ A study glues the data layer, ``strategies/`` and the areas (events, risk, backt
 module below this floor imports it (``tests/test_floors.py``).
 """
 
-from riskkit.studies.full_report import FullReport, run_full_report
+from riskkit.studies.full_report import FullReport, ReportStep, run_full_report
 from riskkit.studies.pivot_event import (
     btc_hedge_overlay,
     pivot_event_grid,
@@ -23,6 +23,7 @@ from riskkit.studies.stop_loss import (
 __all__ = [
     "STOP_LOSS_TICKERS",
     "FullReport",
+    "ReportStep",
     "btc_hedge_overlay",
     "compare_with_no_stop",
     "default_stop_loss_grid",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -17,7 +18,7 @@ import pandas as pd
 
 from riskkit.report.html import Section, render_page
 
-__all__ = ["FullReport", "run_full_report"]
+__all__ = ["FullReport", "ReportStep", "run_full_report"]
 
 CORE_TICKERS = ("BITF", "IREN", "WULF", "HUT", "BTC-USD")
 
@@ -32,6 +33,35 @@ def warnings_html(messages: list[str]) -> str:
     '<ul><li>event &lt;b&gt;x&lt;/b&gt; skipped</li></ul>'
     """
     return "<ul>" + "".join(f"<li>{escape(str(m))}</li>" for m in messages) + "</ul>"
+
+
+@dataclass(frozen=True)
+class ReportStep:
+    """A step of :func:`run_full_report` as its ``on_step`` hook sees it: ``seconds`` is
+    ``None`` when the step starts and its duration when it has finished.
+
+    Examples
+    --------
+    >>> ReportStep("risk", 4, 7).seconds is None
+    True
+    """
+
+    name: str
+    number: int
+    total: int
+    seconds: float | None = None
+
+
+#: The steps of :func:`run_full_report`, in order.
+REPORT_STEPS = (
+    "data_check",
+    "event_study",
+    "event_simulation",
+    "risk",
+    "stop_loss",
+    "pivot_event",
+    "index",
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +109,9 @@ def _data_check_table() -> pd.DataFrame:
 REPORT_TRIALS = 250
 
 
-def run_full_report(out_dir: str | Path = "reports") -> FullReport:
+def run_full_report(
+    out_dir: str | Path = "reports", *, on_step: Callable[[ReportStep], None] | None = None
+) -> FullReport:
     """Run the data check, event study, placebo simulation, risk report and both backtests;
     link them.
 
@@ -91,6 +123,10 @@ def run_full_report(out_dir: str | Path = "reports") -> FullReport:
     ----------
     out_dir
         Folder for everything (``index.html`` plus one sub-folder per part).
+    on_step
+        Called with a :class:`ReportStep` when each step of ``REPORT_STEPS`` starts and
+        when it finishes (the command line prints a line each time; the library prints
+        nothing).
 
     Returns
     -------
@@ -111,15 +147,24 @@ def run_full_report(out_dir: str | Path = "reports") -> FullReport:
     seconds: dict[str, float] = {}
     caught_by_part: dict[str, list[str]] = {}
 
+    def notify(name: str, secs: float | None = None) -> None:
+        if on_step is not None:
+            on_step(ReportStep(name, REPORT_STEPS.index(name) + 1, len(REPORT_STEPS), secs))
+
     def step(name: str, fn):  # type: ignore[no-untyped-def]
+        notify(name)
         t0 = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             parts[name] = fn()
         seconds[name] = time.perf_counter() - t0
         caught_by_part[name] = sorted({str(w.message) for w in caught})
+        notify(name, seconds[name])
 
+    notify("data_check")
+    t0 = time.perf_counter()
     checks = _data_check_table()
+    notify("data_check", time.perf_counter() - t0)
 
     def events() -> Path:
         results = [event_study(model=m) for m in ("market", "market_btc")]
@@ -177,6 +222,8 @@ def run_full_report(out_dir: str | Path = "reports") -> FullReport:
             sections.append(
                 Section(f"Warnings raised by {name.replace('_', ' ')}", html=warnings_html(msgs))
             )
+    notify("index")
+    t0 = time.perf_counter()
     index = render_page(
         "riskkit: bitcoin miners turned AI data centres",
         sections=sections,
@@ -187,4 +234,5 @@ def run_full_report(out_dir: str | Path = "reports") -> FullReport:
         },
         out_path=out / "index.html",
     )
+    notify("index", time.perf_counter() - t0)
     return FullReport(out, index, parts, seconds, caught_by_part)
