@@ -6,20 +6,29 @@ import base64
 import io
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from riskkit.report.format import format_frame
+
 __all__ = [
     "FORMULA_PREFIXES",
+    "MAX_ROWS",
     "Section",
     "figure_to_base64",
     "neutralize_formula",
     "render_page",
+    "table_html",
     "write_csv",
 ]
+
+#: Rows of a table shown on a page before the rest is folded away (or left to its CSV).
+MAX_ROWS = 25
 
 
 @dataclass(frozen=True)
@@ -27,8 +36,14 @@ class Section:
     """One section of a report page.
 
     ``figure`` is a matplotlib Figure (embedded as PNG, then closed); ``table`` a
-    DataFrame rendered as HTML with ``float_format``; ``html`` raw trusted HTML;
-    ``note`` a plain-text paragraph.
+    DataFrame rendered by :func:`table_html` (formatted by meaning, see
+    :mod:`riskkit.report.format`); ``html`` raw trusted HTML; ``note`` a plain-text
+    paragraph. ``formats`` maps column keys (or ``"*"``: every numeric column not named)
+    to a kind such as ``"percent"`` where the column-name conventions do not say;
+    ``float_format`` formats the remaining plain numbers (default three decimals).
+    ``csv``: the file name, relative to the page, of the CSV holding the whole table: a
+    table longer than ``max_rows`` then shows its first rows and links the CSV instead of
+    folding the rest into a collapsed ``<details>``.
     """
 
     heading: str
@@ -36,7 +51,10 @@ class Section:
     figure: Any = None
     table: pd.DataFrame | None = None
     note: str | None = None
-    float_format: str = "{:.4f}"
+    float_format: str | None = None
+    formats: Mapping[str, str] | None = None
+    csv: str | None = None
+    max_rows: int | None = MAX_ROWS
 
 
 def figure_to_base64(fig: Any, *, dpi: int = 110) -> str:
@@ -131,6 +149,60 @@ def write_csv(
     return p
 
 
+def _table(labels: list[str], kinds: list[str], rows: list[list[str]]) -> str:
+    head = "".join(
+        f'<th class="{"text" if k == "text" else "num"}">{escape(label)}</th>'
+        for label, k in zip(labels, kinds, strict=True)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f'<td class="{k}">{escape(c)}</td>' for c, k in zip(r, kinds, strict=True))
+        + "</tr>"
+        for r in rows
+    )
+    return (
+        f'<div class="table-wrap"><table class="data"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def table_html(
+    frame: pd.DataFrame,
+    *,
+    formats: Mapping[str, str] | None = None,
+    float_format: str | None = None,
+    max_rows: int | None = MAX_ROWS,
+    csv: str | None = None,
+) -> str:
+    """A DataFrame as an HTML table formatted by meaning (cells escaped).
+
+    Percent for returns and probabilities, decimals for p-values, integers for counts,
+    dates as ``YYYY-MM-DD``, readable headers, no row-number index (the rules:
+    :mod:`riskkit.report.format`). A table longer than ``max_rows`` shows its first
+    ``max_rows`` rows, then either a link to ``csv`` (the whole table) or, without one,
+    every row inside a collapsed ``<details>``.
+
+    Examples
+    --------
+    >>> print(table_html(pd.DataFrame({"car_se": [0.05]})))
+    <div ...><th class="num">CAR s.e.</th>...<td class="percent">5.00%</td>...</div>
+    """
+    labels, kinds, rows = format_frame(frame, formats=formats, float_format=float_format)
+    if max_rows is None or len(rows) <= max_rows:
+        return _table(labels, kinds, rows)
+    shown = _table(labels, kinds, rows[:max_rows])
+    if csv is not None:
+        link = f'<a href="{escape(csv)}">{escape(csv)}</a>'
+        return (
+            shown
+            + f'<p class="rows-note">first {max_rows} of {len(rows):,} rows; all in {link}</p>'
+        )
+    return (
+        shown + f"<details><summary>first {max_rows} of {len(rows):,} rows shown; "
+        f"show all {len(rows):,}</summary>{_table(labels, kinds, rows)}</details>"
+    )
+
+
 def render_page(
     title: str,
     *,
@@ -159,17 +231,22 @@ def render_page(
     )
     rendered = []
     for s in sections:
-        table_html = None
+        rendered_table = None
         if s.table is not None:
-            fmt = s.float_format
-            table_html = s.table.to_html(float_format=fmt.format, border=0, na_rep="")
+            rendered_table = table_html(
+                s.table,
+                formats=s.formats,
+                float_format=s.float_format,
+                max_rows=s.max_rows,
+                csv=s.csv,
+            )
         rendered.append(
             {
                 "heading": s.heading,
                 "note": s.note,
                 "html": s.html,
                 "figure_png": figure_to_base64(s.figure) if s.figure is not None else None,
-                "table_html": table_html,
+                "table_html": rendered_table,
             }
         )
     html = env.get_template("page.html").render(
