@@ -304,7 +304,7 @@ def test_stop_on_buy_and_hold_is_compared_like_with_like_regression():
     """Bug: a stop on buy and hold exits for good, so "did the stop help" measured time out
     of the market. With re-entry rules on the grid the stop stays (mostly) invested; the
     study's comparison shows both exposures (REAL bundled IREN bars)."""
-    from riskkit.backtest.runs import stop_loss_table
+    from riskkit.backtest.report import stop_loss_table
     from riskkit.studies import compare_with_no_stop, run_stop_loss_sweep
 
     grid = [{"signals": ["buy_and_hold"], "sl_stop": [None]},

@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from riskkit.backtest.report import write_pivot_report, write_stop_loss_report
-from riskkit.backtest.runs import stop_loss_table
+from riskkit.backtest.report import stop_loss_table, write_pivot_report, write_stop_loss_report
 from riskkit.studies import (
     btc_hedge_overlay,
     run_pivot_events,

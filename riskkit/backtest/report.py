@@ -1,6 +1,8 @@
 """Write backtest results to a reports directory: results CSV, trade list CSV, HTML page.
 
 Every page goes through :func:`riskkit.report.render_page` (self-contained, figures inlined).
+:func:`stop_loss_table` labels a stop-loss sweep's configurations (entry rule, stop kind,
+stop value, target) for its page and for the study in :mod:`riskkit.studies.stop_loss`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,36 @@ import pandas as pd
 
 from riskkit.backtest.results import BacktestResult, SweepResult
 
-__all__ = ["write_pivot_report", "write_stop_loss_report"]
+__all__ = ["STOP_KINDS", "stop_loss_table", "write_pivot_report", "write_stop_loss_report"]
+
+#: Stop kinds of the study (``stop`` column of :func:`stop_loss_table`).
+STOP_KINDS = ("none", "fixed", "trailing", "atr", "btc_level")
+
+
+def stop_loss_table(res: SweepResult) -> pd.DataFrame:
+    """The sweep's rows with the study's labels: entry, stop kind, stop value, target."""
+    tab = res.to_frame()
+    sig = tab["signals"].astype(str)
+    n = len(tab)
+
+    def col(name: str, fill: Any) -> pd.Series:
+        return tab[name] if name in tab else pd.Series(fill, index=tab.index)
+
+    sl, sl_atr = col("sl_stop", np.nan).astype(float), col("sl_atr", np.nan).astype(float)
+    trail = col("sl_trail", False).fillna(False).astype(bool)
+    kind = np.full(n, "none", dtype=object)
+    kind[sig.str.endswith("+btc_level").to_numpy()] = "btc_level"
+    kind[sl.notna().to_numpy()] = "fixed"
+    kind[(sl.notna() & trail).to_numpy()] = "trailing"
+    kind[sl_atr.notna().to_numpy()] = "atr"
+    value = sl.where(sl.notna(), sl_atr)
+    value = value.where(kind != "btc_level", float(res.extras.get("btc_level", np.nan)))
+    after = col("after_stop", "wait").astype(object).fillna("wait")
+    after = after.where(~np.isin(kind, ["none", "btc_level"]), "n/a")
+    return tab.assign(
+        entry=sig.str.replace("+btc_level", "", regex=False), stop=kind, stop_value=value,
+        target=col("tp_stop", np.nan).astype(float), after_stop=after.astype(str),
+    )  # fmt: skip
 
 
 def _meta(res: BacktestResult, title_extra: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +119,6 @@ def write_stop_loss_report(res: SweepResult, out_dir: str | Path) -> dict[str, P
     ``no_stop``, ``walk_forward``.
     """
     from riskkit.backtest.results import heatmap
-    from riskkit.backtest.runs import stop_loss_table
     from riskkit.report import Section, render_page, write_csv
 
     out = Path(out_dir)
@@ -190,7 +220,7 @@ def write_pivot_report(
 ) -> dict[str, Path]:
     """Write ``pivot_event_results.csv``, ``pivot_event_trades.csv`` and ``pivot_event.html``.
 
-    With ``grid`` (:func:`riskkit.backtest.runs.pivot_event_grid`) also
+    With ``grid`` (:func:`riskkit.studies.pivot_event.pivot_event_grid`) also
     ``pivot_event_grid.csv`` and a section on the page.
     """
     import matplotlib.pyplot as plt

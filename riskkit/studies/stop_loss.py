@@ -18,8 +18,8 @@ from riskkit._validation import warn
 from riskkit.backtest._metrics import equity_stats
 from riskkit.backtest.engine import Ambiguity, bars_for, run_backtest
 from riskkit.backtest.hedge import daily_btc_hedge
+from riskkit.backtest.report import stop_loss_table
 from riskkit.backtest.results import BacktestResult, SweepResult
-from riskkit.backtest.runs import stop_loss_table
 from riskkit.backtest.signals import Signals
 from riskkit.backtest.sweep import sweep
 from riskkit.backtest.walkforward import walk_forward
