@@ -187,6 +187,23 @@ def test_long_table_folds_or_links_its_csv():
     assert "<details>" not in linked and linked.count("<tr>") == 1 + 25
     assert 'first 25 of 289 rows; all in <a href="cars_market.csv">cars_market.csv</a>' in linked
     assert table_html(f, max_rows=None).count("<tr>") == 1 + 289
+    assert "<details>" not in table_html(f.head(34), max_rows=25)  # would hide only 9 rows
+    assert "first 25 of 35 rows shown" in table_html(f.head(35), max_rows=25)
+
+
+def test_short_text_never_wraps_long_text_does():
+    f = pd.DataFrame(
+        {"event_id": ["BITF-2025-10-10-panther-creek-financing"], "reason": ["x" * 41]}
+    )
+    html = table_html(f)
+    assert '<td class="text short">BITF-2025-10-10-panther-creek-financing</td>' in html
+    assert '<td class="text">' + "x" * 41 + "</td>" in html
+
+
+def test_page_meta_values_read_as_words(tmp_path):
+    meta = {"hedge": False, "stop": None, "events traded": 28}
+    html = render_page("t", sections=[], meta=meta, out_path=tmp_path / "p.html").read_text()
+    assert "<td>no</td>" in html and "<td>–</td>" in html and "<td>28</td>" in html
 
 
 def test_page_shows_formatted_table_and_csv_stays_raw(tmp_path):

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from riskkit.report.format import format_frame
+from riskkit.report.format import MISSING, format_frame
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -149,9 +149,21 @@ def write_csv(
     return p
 
 
+#: Text columns whose longest cell is at most this many characters never wrap (ids, tickers).
+_SHORT_TEXT = 40
+
+#: A long table is folded only when at least this many rows would be hidden.
+_MIN_HIDDEN = 10
+
+
 def _table(labels: list[str], kinds: list[str], rows: list[list[str]]) -> str:
+    widths = [max((len(r[j]) for r in rows), default=0) for j in range(len(kinds))]
+    kinds = [
+        "text short" if k == "text" and w <= _SHORT_TEXT else k
+        for k, w in zip(kinds, widths, strict=True)
+    ]
     head = "".join(
-        f'<th class="{"text" if k == "text" else "num"}">{escape(label)}</th>'
+        f'<th class="{"text" if k.startswith("text") else "num"}">{escape(label)}</th>'
         for label, k in zip(labels, kinds, strict=True)
     )
     body = "".join(
@@ -180,7 +192,9 @@ def table_html(
     dates as ``YYYY-MM-DD``, readable headers, no row-number index (the rules:
     :mod:`riskkit.report.format`). A table longer than ``max_rows`` shows its first
     ``max_rows`` rows, then either a link to ``csv`` (the whole table) or, without one,
-    every row inside a collapsed ``<details>``.
+    every row inside a collapsed ``<details>``; a table that would hide fewer than 10 rows
+    is shown whole. Text columns of short cells (ids, tickers, at most 40 characters)
+    never wrap; longer text wraps.
 
     Examples
     --------
@@ -188,7 +202,7 @@ def table_html(
     <div ...><th class="num">CAR s.e.</th>...<td class="percent">5.00%</td>...</div>
     """
     labels, kinds, rows = format_frame(frame, formats=formats, float_format=float_format)
-    if max_rows is None or len(rows) <= max_rows:
+    if max_rows is None or len(rows) < max_rows + _MIN_HIDDEN:
         return _table(labels, kinds, rows)
     shown = _table(labels, kinds, rows[:max_rows])
     if csv is not None:
@@ -201,6 +215,12 @@ def table_html(
         shown + f"<details><summary>first {max_rows} of {len(rows):,} rows shown; "
         f"show all {len(rows):,}</summary>{_table(labels, kinds, rows)}</details>"
     )
+
+
+def _meta_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return MISSING if value is None else str(value)
 
 
 def render_page(
@@ -251,7 +271,7 @@ def render_page(
         )
     html = env.get_template("page.html").render(
         title=title,
-        meta=meta or {},
+        meta={k: _meta_text(v) for k, v in (meta or {}).items()},
         sections=rendered,
         version=riskkit.__version__,
         generated=pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC"),
