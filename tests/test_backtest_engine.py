@@ -138,7 +138,7 @@ def test_result_object_methods():
     assert isinstance(res, BacktestResult)
     fr = res.to_frame()
     assert {"ticker", "stop", "sharpe", "ambiguous_bars"} <= set(fr.columns)
-    assert "Fill contract" in res.summary() and "<pre>" in res._repr_html_()
+    assert "Fill contract" in res.summary() and "<table" in res._repr_html_()
     assert res.best("total_return") in sigs
     fig = res.plot("s0.2")
     assert len(fig.axes) == 2

@@ -139,7 +139,7 @@ def test_best_label_and_detail(real):
         str(res.params.loc[c, "ticker"])
     )
     assert d.stats.iloc[0]["final_equity"] == res.stats.loc[c, "final_equity"]  # same kernel
-    assert "Sweep:" in res.summary() and "<pre>" in res._repr_html_()
+    assert "Sweep:" in res.summary() and "<table" in res._repr_html_()
     with pytest.raises(DataError, match="not in this sweep"):
         res.detail(10**9)
     with pytest.raises(DataError, match="by='nope' unknown"):

@@ -58,7 +58,7 @@ def test_result_object(panel):
     assert list(res.abnormal_returns.columns) == list(ev["event_id"])
     assert "cross_sectional_t" in set(res.tests()["test"])
     assert "model: market" in res.summary()
-    assert "<pre>" in res._repr_html_()
+    assert "<table" in res._repr_html_()
     with pytest.raises(AttributeError):
         res.model = "x"  # type: ignore[misc]
 

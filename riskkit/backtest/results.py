@@ -9,10 +9,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskkit._display import Summary, Table, short_repr
 from riskkit._errors import DataError
 from riskkit.backtest._metrics import STAT_COLUMNS
 
 __all__ = ["BacktestResult", "SweepResult", "heatmap"]
+
+#: How the statistics are shown in a notebook: returns and rates in percent, counts as
+#: integers, ratios with two decimals.
+_STAT_FORMATS = {
+    "final_equity": "num2", "total_return": "pct", "cagr": "pct", "sharpe": "num2",
+    "sortino": "num2", "volatility": "pct", "max_drawdown": "pct", "trades": "int",
+    "win_rate": "pct1", "exposure": "pct1", "ambiguous_bars": "int", "gap_fills": "int",
+    "open_at_end": "int", "ruined": "auto", "sl_stop": "pct", "tp_stop": "pct",
+}  # fmt: skip
+_STAT_LABELS = {
+    "ticker": "Ticker", "final_equity": "Final equity", "total_return": "Total return",
+    "cagr": "CAGR", "sharpe": "Sharpe", "sortino": "Sortino", "volatility": "Volatility",
+    "max_drawdown": "Max drawdown", "trades": "Trades", "win_rate": "Win rate",
+    "exposure": "Exposure", "ambiguous_bars": "Ambiguous bars", "signals": "Signals",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -61,8 +77,9 @@ class BacktestResult:
             raise DataError(f"every configuration has NaN {metric}; no best one.")
         return str(s.idxmax())
 
-    def summary(self, *, top: int = 10, metric: str = "sharpe") -> str:
-        """Text summary: settings, then the ``top`` configurations by ``metric``."""
+    def summary(self, *, top: int = 10, metric: str = "sharpe") -> Summary:
+        """Settings, then the ``top`` configurations by ``metric``: prints as text,
+        renders as an HTML table in a notebook."""
         st = self.settings
         lines = [
             f"Backtest: {len(self.stats)} configuration(s), {st.get('first')} .. {st.get('last')}",
@@ -75,14 +92,27 @@ class BacktestResult:
                 lines.append(f"{k}: {v!s}")
         tab = self.to_frame().sort_values(metric, ascending=False, na_position="last").head(top)
         cols = [c for c in tab.columns if c in STAT_COLUMNS or c == "ticker"]
+        blocks: list[str | Table] = ["\n".join(lines[1:])]
+        blocks.append(Table(tab[cols].rename_axis("Configuration"), _STAT_FORMATS, index=True,
+                            labels=_STAT_LABELS,
+                            caption=f"Top {min(top, len(tab))} by {metric}"))  # fmt: skip
         lines.append(tab[cols].to_string(float_format=lambda x: f"{x:.4f}"))
-        return "\n".join(lines)
+        return Summary("\n".join(lines), blocks)
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        st = self.settings
+        facts: list[tuple[str, Any]] = [("configurations", len(self.stats)),
+                                        ("trades", len(self.trades)),
+                                        ("range", f"{st.get('first')} .. {st.get('last')}")]  # fmt: skip
+        if len(self.stats) and self.stats["sharpe"].notna().any():
+            facts.append(("best", repr(self.best("sharpe"))))
+        return short_repr("BacktestResult", facts)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + self.summary().replace("<", "&lt;") + "</pre>"
+        return self.summary()._repr_html_()
 
     @classmethod
     def concat(
@@ -283,8 +313,9 @@ class SweepResult:
                 "deflated_sharpe", "calendar_periods_per_year")  # fmt: skip
         return {k: self.extras[k] for k in keys}
 
-    def summary(self, *, top: int = 10, by: str = "sharpe") -> str:
-        """Text summary: size, costs, trials and deflated Sharpe, then the best rows."""
+    def summary(self, *, top: int = 10, by: str = "sharpe") -> Summary:
+        """Size, costs, trials and deflated Sharpe, then the best rows: prints as text,
+        renders as an HTML table in a notebook."""
         st, ex = self.settings, self.deflated_sharpe()
         ppy = ", ".join(f"{t} {v:g}" for t, v in st["periods_per_year"].items())
         lines = [
@@ -300,10 +331,22 @@ class SweepResult:
             )
         tab = self.best(top, by=by)
         lines.append(tab.to_string(float_format=lambda x: f"{x:.4f}"))
-        return "\n".join(lines)
+        blocks: list[str | Table] = ["\n".join(lines[1:-1])]
+        blocks.append(Table(tab.rename_axis("Config"), _STAT_FORMATS, index=True,
+                            labels=_STAT_LABELS, caption=f"Top {len(tab)} by {by}"))  # fmt: skip
+        return Summary("\n".join(lines), blocks)
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        st = self.settings
+        return short_repr(
+            "SweepResult",
+            [("configurations", f"{len(self.stats):,}"),
+             ("tickers", ", ".join(map(str, self.params["ticker"].unique()[:6]))),
+             ("range", f"{st.get('first')} .. {st.get('last')}")],
+        )  # fmt: skip
 
     def _repr_html_(self) -> str:
-        return "<pre>" + self.summary().replace("<", "&lt;") + "</pre>"
+        return self.summary()._repr_html_()

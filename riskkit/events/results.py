@@ -8,9 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskkit._display import Summary, Table, short_repr
 from riskkit._errors import DataError
 
 __all__ = ["EventStudyResult"]
+
+_TEST_FORMATS = {"estimate": "pct", "statistic": "num3", "p_value": "p", "n": "int"}
+_TEST_LABELS = {"window": "Window", "test": "Test", "estimate": "Estimate",
+                "statistic": "Statistic", "p_value": "p-value", "n": "N", "signif": "Signif."}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,9 @@ class EventStudyResult:
         """The :meth:`to_frame` rows of one event (by its id)."""
         return self.cars[self.cars["event_id"] == event_id].copy()
 
-    def summary(self) -> str:
-        """Plain-text summary: settings, counts, the all-events tests, skipped events."""
+    def summary(self) -> Summary:
+        """Settings, counts, the all-events tests, skipped events: prints as text, renders
+        as HTML tables in a notebook."""
         n_est = int((self.events["status"] == "estimated").sum())
         lines = [
             "Event study",
@@ -102,6 +108,7 @@ class EventStudyResult:
             f"  events: {n_est} estimated, {len(self.skipped)} skipped, "
             f"{self._n_overlapping()} with a same-firm overlap",
         ]
+        blocks: list[str | Table] = ["\n".join(s.strip() for s in lines[1:])]
         tt = self.test_table
         for label, mask in (
             ("All events", tt["group_by"] == "all"),
@@ -110,25 +117,40 @@ class EventStudyResult:
             sub = tt[mask]
             if len(sub):
                 lines.append("")
-                lines.append(f"{label} (estimate = CAAR; estudy2 daily tests: AAR):")
+                caption = f"{label} (estimate = CAAR; estudy2 daily tests: AAR):"
+                lines.append(caption)
                 tab = sub[["window", "test", "estimate", "statistic", "p_value", "n", "signif"]]
                 lines.append(tab.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+                blocks.append(Table(tab, _TEST_FORMATS, caption=caption, labels=_TEST_LABELS))
         if len(self.skipped):
             lines.append("")
             lines.append("Skipped:")
             for _, r in self.skipped.iterrows():
                 lines.append(f"  {r['event_id']}: {r['reason']}")
+            sk = self.skipped[["event_id", "reason"]]
+            blocks.append(
+                Table(sk, caption="Skipped", labels={"event_id": "Event", "reason": "Reason"})
+            )
         for note in self.notes:
             lines.append(f"Note: {note}")
-        return "\n".join(lines)
+            blocks.append(f"Note: {note}")
+        return Summary("\n".join(lines), blocks, title="Event study")
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        n_est = int((self.events["status"] == "estimated").sum())
+        return short_repr(
+            "EventStudyResult",
+            [("model", repr(self.model)),
+             ("windows", ", ".join(f"[{a},{b}]" for a, b in self.windows)),
+             ("estimated", n_est), ("skipped", len(self.skipped)),
+             ("grid", f"{self.date_range[0]} to {self.date_range[1]}")],
+        )  # fmt: skip
 
     def _repr_html_(self) -> str:
-        import html
-
-        return f"<pre>{html.escape(self.summary())}</pre>"
+        return self.summary()._repr_html_()
 
     def aar(self, by: str | None = None) -> pd.DataFrame:
         """Average abnormal return by event day ``tau``: overall or per group.

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._display import Summary, Table
 from riskkit._errors import DataError, RiskkitWarning
 from riskkit._validation import check_timeseries, warn
 from riskkit.events._inputs import check_count, check_windows, session_dates
@@ -157,8 +158,9 @@ class SimulationResult:
                      f"{b['test']} on {b['window']}: it rejects {_cell(b)}")  # fmt: skip
         return text + "."
 
-    def summary(self) -> str:
-        """Plain-text summary: settings, what was drawn, the rejection table, conclusion."""
+    def summary(self) -> Summary:
+        """Settings, what was drawn, the rejection table, conclusion: prints as text,
+        renders as an HTML table in a notebook."""
         log = self.trial_log
         d0, counts = self.draws["day0"], self.draws["ticker"].value_counts().sort_index()
         per_tk = ", ".join(f"{t} {n}" for t, n in counts.items())
@@ -185,21 +187,20 @@ class SimulationResult:
             "",
             self.conclusion(),
         ]
-        return "\n".join(lines + [f"Note: {n}" for n in self.notes])
+        notes = [f"Note: {n}" for n in self.notes]
+        blocks: list[str | Table] = ["\n".join(x.strip() for x in lines[1:7])]
+        blocks += [Table(self.table(), default="text"), self.conclusion(), *notes]
+        return Summary("\n".join(lines + notes), blocks)
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
     def __repr__(self) -> str:
         return (f"SimulationResult(model={self.model!r}, n_events={self.n_events}, n_trials="
                 f"{self.n_trials}, draw={self.draw!r}, effect={self.effect!r}, seed={self.seed})")  # fmt: skip
 
     def _repr_html_(self) -> str:
-        import html
-
-        head = html.escape(self.summary().split("\n\n")[0]).replace("\n", "<br>")
-        table = self.table().to_html(index=False, border=0)
-        return f"<p>{head}</p>{table}<p>{html.escape(self.conclusion())}</p>"
+        return self.summary()._repr_html_()
 
 
 def simulate(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from riskkit._display import Summary, Table, short_repr
 from riskkit._errors import DataError
 from riskkit._validation import check_timeseries, check_window_fits, warn
 
@@ -205,18 +206,32 @@ class BetaResult:
         """The full-sample table."""
         return self.table.copy()
 
-    def summary(self) -> str:
-        """Plain-text table."""
-        return "\n".join(
-            [
-                f"Betas and correlations to {self.btc} and {self.market} ({self.pairing})",
-                self.table.to_string(float_format=lambda v: f"{v:.3f}"),
-                f"rolling window: {self.window} sessions",
-            ]
-        )
+    def summary(self) -> Summary:
+        """The full-sample table: prints as text, renders as HTML in a notebook."""
+        head = f"Betas and correlations to {self.btc} and {self.market} ({self.pairing})"
+        foot = f"rolling window: {self.window} sessions"
+        labels = {"beta_btc": f"Beta to {self.btc}", "corr_btc": f"Correlation to {self.btc}",
+                  "beta_mkt": f"Beta to {self.market}",
+                  "corr_mkt": f"Correlation to {self.market}", "n_obs": "Observations",
+                  "start": "From", "end": "To"}  # fmt: skip
+        fmts = {"beta_btc": "num3", "corr_btc": "num3", "beta_mkt": "num3", "corr_mkt": "num3",
+                "n_obs": "int", "start": "date", "end": "date"}  # fmt: skip
+        table = Table(self.table.rename_axis("Asset"), fmts, index=True, labels=labels)
+        text = "\n".join([head, self.table.to_string(float_format=lambda v: f"{v:.3f}"), foot])
+        return Summary(text, [table, foot], title=head)
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        return short_repr(
+            "BetaResult",
+            [("assets", ", ".join(map(str, self.table.index))), ("btc", repr(self.btc)),
+             ("market", repr(self.market)), ("window", self.window)],
+        )  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
     def plot(self, ax=None):
         """Rolling betas to BTC; returns the matplotlib Axes."""

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from riskkit._display import Summary, Table, short_repr
 from riskkit._errors import DataError
 from riskkit._validation import check_timeseries, warn
 from riskkit.risk._common import as_weights, check_level
@@ -181,6 +182,13 @@ def correlation_matrix(returns: pd.DataFrame, *, shrinkage: Shrinkage = None) ->
     return out
 
 
+_CONTRIB_LABELS = {
+    "weight": "Weight", "marginal_var": "Marginal VaR", "component_var": "Component VaR",
+    "share_var": "Share of VaR", "marginal_cvar": "Marginal CVaR",
+    "component_cvar": "Component CVaR", "share_cvar": "Share of CVaR",
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class PortfolioRiskResult:
     """Portfolio VaR/CVaR with marginal and component (Euler) contributions.
@@ -227,19 +235,36 @@ class PortfolioRiskResult:
             }
         )
 
-    def summary(self) -> str:
-        """Plain-text summary."""
-        return "\n".join(
-            [
-                f"Portfolio {self.method} VaR {self.level:.1%}: {self.var:.4%}, CVaR "
-                f"{self.cvar:.4%} (positive = loss; {self.n_obs} obs {self.start:%Y-%m-%d} to "
-                f"{self.end:%Y-%m-%d}; shrinkage {self.shrinkage:.3f})",
-                self.to_frame().round(5).to_string(),
-            ]
+    def summary(self) -> Summary:
+        """Totals and contributions: prints as text, renders as HTML in a notebook."""
+        frame = self.to_frame().rename_axis("Asset")
+        table = Table(frame, index=True, default="pct", labels=_CONTRIB_LABELS)
+        return Summary(
+            "\n".join(
+                [
+                    f"Portfolio {self.method} VaR {self.level:.1%}: {self.var:.4%}, CVaR "
+                    f"{self.cvar:.4%} (positive = loss; {self.n_obs} obs {self.start:%Y-%m-%d} to "
+                    f"{self.end:%Y-%m-%d}; shrinkage {self.shrinkage:.3f})",
+                    self.to_frame().round(5).to_string(),
+                ]
+            ),
+            [table],
         )
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        return short_repr(
+            "PortfolioRiskResult",
+            [("method", repr(self.method)), ("level", f"{self.level:.1%}"),
+             ("var", f"{self.var:.4%}"), ("cvar", f"{self.cvar:.4%}"),
+             ("assets", len(self.weights)), ("n_obs", self.n_obs),
+             ("range", f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}")],
+        )  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
     def plot(self, ax=None):
         """Bar chart of component VaR and CVaR; returns the matplotlib Axes."""

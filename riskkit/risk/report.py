@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from riskkit._display import Summary, Table, short_repr
 from riskkit._errors import DataError
 from riskkit._validation import warn
 from riskkit.risk.beta import BetaResult, miner_betas
@@ -28,6 +29,11 @@ from riskkit.risk.var_backtest import var_backtest_table
 __all__ = ["RiskReport", "build_risk_report"]
 
 DEFAULT_BACKTEST_METHODS = ("historical", "gaussian", "cornish_fisher", "evt", "fhs")
+
+
+_BT_LABELS = {"asset": "Asset", "method": "Method", "exceptions": "Exceptions",
+              "expected": "Expected", "p_pof": "p (Kupiec POF)", "p_ind": "p (independence)",
+              "p_cc": "p (conditional coverage)"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,8 +76,9 @@ class RiskReport:
     stress: StressResult | None
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> str:
-        """Plain-text digest: VaR table, backtest p-values, betas, portfolio VaR."""
+    def summary(self) -> Summary:
+        """VaR table, backtest p-values, betas, portfolio VaR: prints as text, renders as
+        HTML tables in a notebook."""
         bt = self.backtests.set_index(["asset", "method"])[
             ["exceptions", "expected", "p_pof", "p_ind", "p_cc"]
         ]
@@ -85,10 +92,34 @@ class RiskReport:
             parts += ["", self.betas.summary()]
         for name, p in self.portfolio.items():
             parts += ["", f"[{name}] " + p.summary().splitlines()[0]]
-        return "\n".join(parts)
+        var = self.var.summary()
+        blocks: list[str | Table] = [var.heading, *var.blocks]
+        blocks.append(Table(bt.reset_index(), {"exceptions": "int", "expected": "num2",
+                                               "p_pof": "p", "p_ind": "p", "p_cc": "p"},
+                            caption="VaR backtests (rolling, out of sample)",
+                            labels=_BT_LABELS))  # fmt: skip
+        if self.betas is not None:
+            b = self.betas.summary()
+            blocks += [b.heading, *b.blocks]
+        for name, p in self.portfolio.items():
+            blocks.append(f"[{name}] " + p.summary().splitlines()[0])
+        return Summary("\n".join(parts), blocks, title="Risk report")
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        m = self.meta
+        return short_repr(
+            "RiskReport",
+            [("assets", ", ".join(map(str, self.var.var.columns))),
+             ("level", f"{self.var.level:.1%}"), ("methods", len(self.var.var.index)),
+             ("backtests", len(self.backtests)), ("portfolios", ", ".join(self.portfolio)),
+             *(("range", str(m["date_range"])) for _ in [0] if "date_range" in m)],
+        )  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table as a tidy DataFrame, keyed by the CSV file stem."""

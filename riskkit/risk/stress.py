@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from riskkit._display import Summary, Table, short_repr
 from riskkit._errors import DataError
 from riskkit._validation import check_timeseries, warn
 from riskkit.risk._common import as_weights
@@ -42,13 +43,28 @@ class StressResult:
         """The scenario table (decimals)."""
         return self.scenarios.copy()
 
-    def summary(self) -> str:
-        """Plain-text table in percent."""
+    def summary(self) -> Summary:
+        """Scenario returns in percent: prints as text, renders as HTML in a notebook."""
         num = self.scenarios.drop(columns="description")
-        return "Stress scenarios (returns in %, loss < 0)\n" + (100 * num).round(2).to_string()
+        title = "Stress scenarios (returns in %, loss < 0)"
+        table = Table(self.scenarios.rename_axis("Scenario"), {"description": "text"},
+                      index=True, default="pct", labels={"description": "Description"})  # fmt: skip
+        return Summary(title + "\n" + (100 * num).round(2).to_string(), [table],
+                       title="Stress scenarios (returns, loss < 0)")  # fmt: skip
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        worst = self.scenarios["portfolio"].astype(float)
+        facts: list[tuple[str, object]] = [("scenarios", len(self.scenarios)),
+                                           ("assets", len(self.weights))]  # fmt: skip
+        if worst.notna().any():
+            facts.append(("worst", f"{worst.idxmin()!r} {worst.min():.2%}"))
+        return short_repr("StressResult", facts)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
     def plot(self, ax=None):
         """Bar chart of the portfolio return per scenario; returns the matplotlib Axes."""

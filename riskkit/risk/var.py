@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from riskkit._display import Summary, Table, short_repr
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries, warn
 from riskkit.risk import _garch
@@ -436,8 +437,8 @@ class VaRTable:
         ]
         return pd.DataFrame(rows)
 
-    def summary(self) -> str:
-        """Plain-text table of VaR and CVaR in percent."""
+    def summary(self) -> Summary:
+        """VaR and CVaR in percent: prints as text, renders as HTML tables in a notebook."""
         lines = [
             f"{self.horizon}-period VaR / CVaR at {self.level:.1%} (positive = loss, in %)",
             "VaR",
@@ -456,13 +457,28 @@ class VaRTable:
             lines.append("not computed: " + "; ".join(f"{k}: {v}" for k, v in self.errors.items()))
         if self.notes:
             lines.append("caution: " + "; ".join(f"{k}: {v}" for k, v in self.notes.items()))
-        return "\n".join(lines)
+        obs = pd.DataFrame({"Observations": self.n_obs, "From": self.start, "To": self.end})
+        blocks: list[str | Table] = [
+            Table(self.var.rename_axis("Method"), index=True, default="pct", caption="VaR"),
+            Table(self.cvar.rename_axis("Method"), index=True, default="pct", caption="CVaR"),
+            Table(obs.rename_axis("Asset"), {"Observations": "int"}, index=True),
+            *lines[6:],
+        ]
+        return Summary("\n".join(lines), blocks)
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        return short_repr(
+            "VaRTable",
+            [("level", f"{self.level:.1%}"), ("horizon", self.horizon),
+             ("methods", ", ".join(map(str, self.var.index))),
+             ("assets", ", ".join(map(str, self.var.columns)))],
+        )  # fmt: skip
 
     def _repr_html_(self) -> str:
-        return "<pre>" + self.summary() + "</pre>"
+        return self.summary()._repr_html_()
 
 
 def var_table(

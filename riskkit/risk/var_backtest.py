@@ -15,6 +15,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy import stats
 from scipy.special import xlogy
 
+from riskkit._display import Summary, Table, short_repr
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries, warn
 from riskkit.risk import _garch
@@ -385,26 +386,52 @@ class VaRBacktestResult:
             ]
         )
 
-    def summary(self) -> str:
-        """Plain-text summary."""
+    def summary(self) -> Summary:
+        """Exceptions and the three tests: prints as text, renders as HTML in a notebook."""
         f = self.forecasts
-        return "\n".join(
-            [
-                f"VaR backtest {self.asset} {self.method} {self.level:.1%}, rolling window "
-                f"{self.window}, {f.index[0]:%Y-%m-%d} to {f.index[-1]:%Y-%m-%d}",
-                f"exceptions {self.exceptions} / {self.n} "
-                f"(rate {self.exception_rate:.4f}, expected {self.expected_exceptions:.1f})",
-                str(self.kupiec),
-                str(self.independence),
-                str(self.conditional),
-            ]
+        tests = pd.DataFrame(
+            [(t.name, t.statistic, t.df, t.pvalue)
+             for t in (self.kupiec, self.independence, self.conditional)],
+            columns=["Test", "LR", "df", "p-value"],
+        )  # fmt: skip
+        counts = pd.DataFrame(
+            [{"Forecasts": self.n, "Exceptions": self.exceptions,
+              "Expected": self.expected_exceptions, "Rate": self.exception_rate,
+              "From": f.index[0], "To": f.index[-1]}]
+        )  # fmt: skip
+        blocks: list[str | Table] = [
+            Table(counts, {"Expected": "num2", "Rate": "pct"}),
+            Table(tests, {"LR": "num3", "df": "int", "p-value": "p"}),
+        ]
+        return Summary(
+            "\n".join(
+                [
+                    f"VaR backtest {self.asset} {self.method} {self.level:.1%}, rolling window "
+                    f"{self.window}, {f.index[0]:%Y-%m-%d} to {f.index[-1]:%Y-%m-%d}",
+                    f"exceptions {self.exceptions} / {self.n} "
+                    f"(rate {self.exception_rate:.4f}, expected {self.expected_exceptions:.1f})",
+                    str(self.kupiec),
+                    str(self.independence),
+                    str(self.conditional),
+                ]
+            ),
+            blocks,
         )
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        return short_repr(
+            "VaRBacktestResult",
+            [("asset", repr(self.asset)), ("method", repr(self.method)),
+             ("level", f"{self.level:.1%}"), ("window", self.window),
+             ("exceptions", f"{self.exceptions}/{self.n}"),
+             ("p_pof", f"{self.kupiec.pvalue:.4f}")],
+        )  # fmt: skip
 
     def _repr_html_(self) -> str:
-        return "<pre>" + self.summary() + "</pre>"
+        return self.summary()._repr_html_()
 
     def plot(self, ax=None):
         """Returns and -VaR with exceptions marked; returns the matplotlib Axes."""

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._annualization import Annualization, resolve_annualization
+from riskkit._display import Summary, Table, short_repr
 from riskkit._errors import DataError
 from riskkit._validation import NanPolicy, check_timeseries, check_window_fits
 from riskkit.risk import _garch
@@ -226,10 +227,13 @@ class GarchResult:
         """Parameters as a one-column frame (percent-return scale, as in ``arch``)."""
         return self.params.to_frame("estimate")
 
-    def summary(self) -> str:
-        """Plain-text summary."""
+    def summary(self) -> Summary:
+        """Fit, parameters and forecast: prints as text, renders as HTML in a notebook."""
         name = "GJR-GARCH(1,1,1)" if self.model == "gjr" else "GARCH(1,1)"
-        return "\n".join(
+        params = Table(self.params.rename("Estimate").rename_axis("Parameter").to_frame(),
+                       {"Estimate": "num6"}, index=True,
+                       caption="Parameters (on percent returns, as in arch)")  # fmt: skip
+        text = "\n".join(
             [
                 f"{name}, constant mean, {self.dist} errors; {self.n_obs} obs "
                 f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}",
@@ -239,9 +243,22 @@ class GarchResult:
                 f"{self.annualized_forecast:.2%} {self.annualization}",
             ]
         )
+        lines = text.splitlines()
+        return Summary(text, [lines[0], params, *lines[-2:]], title=name)
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        return short_repr(
+            "GarchResult",
+            [("model", repr(self.model)), ("dist", repr(self.dist)), ("n_obs", self.n_obs),
+             ("persistence", f"{self.persistence:.4f}"),
+             ("forecast", f"{self.forecast_volatility:.4%} per period")],
+        )  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
     def plot(self, ax=None):
         """Plot the conditional volatility; returns the matplotlib Axes."""
