@@ -221,3 +221,10 @@ def test_page_shows_formatted_table_and_csv_stays_raw(tmp_path):
     assert "00:00:00" not in html and "95.0000" not in html and "car_se" not in html
     csv = write_csv(frame, tmp_path / "key.csv", index=False).read_text()
     assert "-0.2142" in csv and "car_se" in csv and "inf" in csv  # raw decimals and keys
+
+
+def test_sections_get_unique_anchors(tmp_path):
+    sections = [Section("Tests, all events (market model)"), Section("Method"), Section("Method")]
+    html = render_page("t", sections=sections, out_path=tmp_path / "p.html").read_text()
+    assert '<section id="tests-all-events-market-model">' in html
+    assert '<section id="method">' in html and '<section id="method-2">' in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -217,6 +218,16 @@ def table_html(
     )
 
 
+def _anchor(heading: str, taken: set[str]) -> str:
+    """A unique ``id`` for a section: its heading's words, lower case, joined by ``-``."""
+    base = "-".join(re.findall(r"[a-z0-9]+", heading.lower())) or "section"
+    anchor, k = base, 2
+    while anchor in taken:
+        anchor, k = f"{base}-{k}", k + 1
+    taken.add(anchor)
+    return anchor
+
+
 def _meta_text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -250,6 +261,7 @@ def render_page(
         autoescape=select_autoescape(["html"]),
     )
     rendered = []
+    anchors: set[str] = set()
     for s in sections:
         rendered_table = None
         if s.table is not None:
@@ -263,6 +275,7 @@ def render_page(
         rendered.append(
             {
                 "heading": s.heading,
+                "anchor": _anchor(s.heading, anchors),
                 "note": s.note,
                 "html": s.html,
                 "figure_png": figure_to_base64(s.figure) if s.figure is not None else None,
