@@ -147,9 +147,9 @@ def test_cli_pivot_event(tmp_path):
     r = CliRunner().invoke(root, ["backtest", "pivot-event", "--hold", "3", "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert re.search(r"^warning: .*not traded", r.output, re.M)  # a warning line, no file:line
-    assert (tmp_path / "pivot_event_trades.csv").exists()
+    assert (tmp_path / "pivot_event" / "pivot_event_trades.csv").exists()
     r = CliRunner().invoke(root, ["backtest", "pivot-event", "--hold", "0", "--out", str(tmp_path)])
-    assert r.exit_code == 2 and "hold=0" in r.output  # bad input: exit 2
+    assert r.exit_code == 2 and "--hold" in r.output  # bad input: exit 2
 
 
 @pytest.mark.parametrize("script", ["stop_loss.py", "pivot_event.py"])

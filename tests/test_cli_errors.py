@@ -153,7 +153,7 @@ def test_console_script_warnings_are_warning_lines(tmp_path):
     lines = [ln for ln in p.stderr.splitlines() if ln]
     assert lines and all(ln.startswith("warning: ") for ln in lines), p.stderr
     assert not any(".py:" in ln for ln in lines)
-    assert Path(tmp_path / "o" / "event_study.html").exists()
+    assert Path(tmp_path / "o" / "event_study" / "event_study.html").exists()
 
 
 def test_third_party_deprecation_notices_are_not_printed_regression(capsys):

@@ -63,11 +63,11 @@ def test_cli_event_study_on_two_bundled_events(tmp_path, cli_app):
     result = CliRunner().invoke(cli_app, ["event-study", "--events", str(cat), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "report:" in result.output
-    html = (out / "event_study.html").read_text()
+    html = (out / "event_study" / "event_study.html").read_text()
     assert "IREN-old" in html and "before listing" in html
-    key = pd.read_csv(out / "key_events.csv")
+    key = pd.read_csv(out / "event_study" / "key_events.csv")
     assert len(key) == 2 * 2 * 3  # 2 events x 2 models x 3 windows
-    skipped = pd.read_csv(out / "skipped_market.csv")
+    skipped = pd.read_csv(out / "event_study" / "skipped_market.csv")
     assert skipped["event_id"].tolist() == ["IREN-old"]
     assert re.search(r"1 event\(s\) skipped", result.output)
 

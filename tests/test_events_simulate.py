@@ -262,7 +262,7 @@ runner = CliRunner()
     ("args", "match"),
     [
         (["--events-per-trial", "1"], "greater than or equal to 2"),
-        (["--draw", "bogus"], "draw='bogus'"),
+        (["--draw", "bogus"], "'bogus' is not one of"),
         (["--events-per-trial", "5000"], "cannot be placed spaced: at most"),
         (["--window", "-1.5,1"], "whole numbers"),
     ],
@@ -282,9 +282,9 @@ def test_cli_writes_the_page_and_the_rates(tmp_path):
                               "--out", str(tmp_path), "--no-progress"])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "Placebo simulation" in res.output and "bundled snapshot" in res.output
-    rates = pd.read_csv(tmp_path / "simulation_rates.csv")
+    rates = pd.read_csv(tmp_path / "event_simulation" / "simulation_rates.csv")
     assert set(rates["scenario"]) == {"no_effect", "effect"} and set(rates["window"]) == {"[0,0]"}
-    assert (tmp_path / "simulation.html").is_file()
+    assert (tmp_path / "event_simulation" / "simulation.html").is_file()
 
 
 def test_spaced_sampler_is_uniform_over_every_valid_configuration():

@@ -79,7 +79,7 @@ def test_cli_risk_command(tmp_path):
         ],
     )
     assert res.exit_code == 0, res.output
-    assert (tmp_path / "risk_report.html").exists()
+    assert (tmp_path / "risk" / "risk_report.html").exists()
     assert "VaR" in res.output
     bad = CliRunner().invoke(
         app,

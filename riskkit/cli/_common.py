@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from typer import _click as click  # typer 0.29 vendors click here
@@ -29,8 +30,11 @@ __all__ = [
     "exit_code",
     "fail",
     "guarded",
+    "part_folder",
     "run_app",
+    "run_command",
     "say_warning",
+    "say_written",
 ]
 
 BAD_INPUT = 2
@@ -142,10 +146,62 @@ def check_out_dir(out: Path) -> Path:
     return out
 
 
-def run_app(app: typer.Typer, args: list[str] | None = None) -> int:
+#: Names of the files the last run of a command wrote in its part folder.
+_MANIFEST = ".riskkit-files"
+
+
+@contextmanager
+def part_folder(out: Path, part: str) -> Iterator[Path]:
+    """``out/<part>``, the folder of one command's files (``riskkit report`` uses the same).
+
+    Both folders are checked (see :func:`check_out_dir`) before the body runs. When the
+    body succeeds, the files an earlier run of a command wrote there and this run did not
+    rewrite (say ``stop_loss_walk_forward.csv`` after ``--no-walk-forward``) are removed,
+    so the folder never mixes two runs; files riskkit did not write are never touched.
+    """
+    check_out_dir(out)
+    folder = check_out_dir(Path(out) / part)
+    manifest = folder / _MANIFEST
+    earlier = set(manifest.read_text().split("\n")) if manifest.is_file() else set()
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()}
+    start = time.time() - 2.0  # coarse timestamps: keep (never lose) a rewritten file
+    yield folder
+    written = sorted(
+        p.name for p in folder.iterdir()
+        if p.is_file() and p.name != _MANIFEST and (
+            p.name not in before or p.stat().st_mtime_ns != before[p.name]
+            or (p.name in earlier and p.stat().st_mtime >= start))
+    )  # fmt: skip
+    for name in earlier - set(written):
+        stale = folder / name
+        if name and "/" not in name and stale.is_file():
+            stale.unlink()
+    manifest.write_text("\n".join(written) + "\n")
+
+
+def say_written(folder: Path, page: Path | None = None) -> None:
+    """The last lines of a command: its page and the folder of its files."""
+    if page is not None:
+        sys.stdout.write(f"report: {page}\n")
+    sys.stdout.write(f"files: {folder}{os.sep}\n")
+
+
+def run_command(command: Callable[..., Any], args: list[str] | None = None, *, name: str) -> int:
+    """Run one command function as a program of its own (the ``backtests/`` scripts).
+
+    The script takes exactly the options of the ``riskkit`` command it wraps.
+    """
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command(name=name)(command)
+    return run_app(app, sys.argv[1:] if args is None else args, prog_name=name)
+
+
+def run_app(
+    app: typer.Typer, args: list[str] | None = None, *, prog_name: str | None = None
+) -> int:
     """Run ``app`` with usage errors on one line too (exit 2) and return the exit code."""
     try:
-        result = app(args=args, standalone_mode=False)
+        result = app(args=args, standalone_mode=False, prog_name=prog_name)
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from riskkit._errors import DataError
 from riskkit.cli._common import FAILED_RUN, fail, guarded, say_warning
+from riskkit.cli._options import SourceOpt
 from riskkit.data import (
     PriceCache,
     bundled_tickers,
@@ -54,15 +55,15 @@ def list_() -> None:
 
 @app.command("show")
 def show(
-    ticker: str,
-    start: Annotated[str | None, typer.Option(help="First date, YYYY-MM-DD")] = None,
-    end: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD")] = None,
-    rows: Annotated[int, typer.Option(min=1, help="Rows to print from the end")] = 10,
-    source: Annotated[str, typer.Option(help="bundled | cache | yahoo | auto")] = "bundled",
+    ticker: Annotated[str, typer.Argument(help="Ticker, e.g. IREN")],
+    start: Annotated[str | None, typer.Option("--start", help="First date, YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last date, YYYY-MM-DD")] = None,
+    rows: Annotated[int, typer.Option("--rows", min=1, help="Rows to print from the end")] = 10,
+    source: SourceOpt = "bundled",
 ) -> None:
     """Print a ticker's last rows of OHLCV."""
     with guarded():
-        px = load_prices([ticker], start, end, source=source)  # type: ignore[arg-type]
+        px = load_prices([ticker], start, end, source=source)
         frame = px.xs(px.columns.get_level_values("ticker")[0], axis=1, level="ticker").dropna(
             how="all"
         )
@@ -76,7 +77,7 @@ def show(
 @app.command("check")
 def check(
     tickers: Annotated[
-        list[str] | None, typer.Argument(help="Tickers (default: all bundled)")
+        list[str] | None, typer.Argument(help="Tickers to check (default: every bundled one)")
     ] = None,
 ) -> None:
     """Validate the bundled prices; exit code 1 only if an error (not a warning) is found."""
@@ -113,7 +114,9 @@ def check(
 
 
 @app.command("fetch")
-def fetch(tickers: list[str]) -> None:
+def fetch(
+    tickers: Annotated[list[str], typer.Argument(help="Tickers to download, e.g. IREN WULF")],
+) -> None:
     """Download tickers from Yahoo into the cache (only dates after the cached ones)."""
     with guarded():
         tickers = [canonical_ticker(t) for t in tickers]  # bad names are bad input, first

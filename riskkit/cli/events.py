@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 import typer
 from rich.console import Console
 
 from riskkit._errors import DataError
-from riskkit.cli._common import check_out_dir, guarded
+from riskkit.cli._common import guarded, part_folder, say_written
+from riskkit.cli._options import DEFAULT_OUT, ModelName, events_option, out_option, tickers_option
 
 __all__ = ["event_simulate_command", "event_study_command"]
 
@@ -28,59 +29,97 @@ def _parse_window(text: str) -> tuple[int, int]:
     return a, b
 
 
+WindowOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--window",
+        metavar="A,B",
+        help="Event window, first and last session around day 0 like -1,1; repeat the "
+        "option for several",
+    ),
+]
+EstimationOpt = Annotated[
+    int, typer.Option("--estimation", min=1, help="Estimation window, trading days")
+]
+GapOpt = Annotated[
+    int, typer.Option("--gap", min=0, help="Trading days between the estimation window and day 0")
+]
+MinObsOpt = Annotated[
+    int,
+    typer.Option("--min-obs", min=1, help="Fewest complete estimation days an event needs"),
+]
+MODEL_HELP = (
+    "Return model: constant (mean), market_adjusted (minus the market), market (market "
+    "model) or market_btc (market and BTC)"
+)
+
+
+def _check_models(values: list[str] | None) -> list[str] | None:
+    """``--model`` values, checked like a single choice is."""
+    allowed = get_args(ModelName)
+    for v in values or []:
+        if v not in allowed:
+            raise typer.BadParameter(f"{v!r} is not one of {', '.join(map(repr, allowed))}.")
+    return values
+
+
 def event_study_command(
-    events: Annotated[
-        Path | None, typer.Option("--events", help="Events CSV (default: bundled catalog)")
-    ] = None,
+    events: Annotated[Path | None, events_option()] = None,
     model: Annotated[
         list[str] | None,
         typer.Option(
             "--model",
-            help="constant | market_adjusted | market | market_btc "
-            "(repeat for several; default: market and market_btc)",
+            callback=_check_models,
+            help=f"{MODEL_HELP}; repeat for several (default: market and market_btc)",
         ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", help="Output folder")] = Path("event_study_report"),
-    window: Annotated[
-        list[str] | None, typer.Option("--window", help="Event window like -1,1 (repeatable)")
-    ] = None,
-    estimation: Annotated[int, typer.Option(min=1, help="Estimation window, trading days")] = 250,
-    gap: Annotated[int, typer.Option(min=0, help="Days between estimation window and day 0")] = 10,
-    min_obs: Annotated[int, typer.Option(min=1, help="Minimum estimation observations")] = 100,
-    conventions: Annotated[str, typer.Option(help="textbook | estudy2")] = "textbook",
-    placebo: Annotated[int, typer.Option(min=0, help="Placebo draws per group (0: off)")] = 0,
+    out: Annotated[Path, out_option("event_study")] = DEFAULT_OUT,
+    window: WindowOpt = None,
+    estimation: EstimationOpt = 250,
+    gap: GapOpt = 10,
+    min_obs: MinObsOpt = 100,
+    conventions: Annotated[
+        Literal["textbook", "estudy2"],
+        typer.Option(
+            "--conventions",
+            help="Test conventions: textbook, or estudy2 (those of the R package estudy2)",
+        ),
+    ] = "textbook",
+    placebo: Annotated[
+        int, typer.Option("--placebo", min=0, help="Placebo draws per group (0: off)")
+    ] = 0,
     universe: Annotated[
         list[str] | None,
         typer.Option(
             "--universe",
-            help="Ticker a market-wide (MKT) event applies to "
-            "(repeatable; default: every bundled miner)",
+            help="Ticker a market-wide (MKT) event applies to; repeat the option for "
+            "several (default: every bundled miner)",
         ),
     ] = None,
 ) -> None:
-    """Abnormal returns, CARs and tests of the events; writes event_study.html and CSVs."""
+    """Abnormal returns, CARs and tests of the events (default windows -1,1 0,0 0,5);
+    writes DIR/event_study/event_study.html and its CSVs."""
     from riskkit.events import audit_catalog, event_study, write_event_report
     from riskkit.events.report import key_event_table
 
     models = model or ["market", "market_btc"]
     with guarded():
         wins = [_parse_window(w) for w in window] if window else [(-1, 1), (0, 0), (0, 5)]
-        check_out_dir(out)
-        results = [
-            event_study(str(events) if events else None, model=m, estimation=estimation,
-                        gap=gap, windows=wins, min_estimation_obs=min_obs,
-                        conventions=conventions,  # type: ignore[arg-type]
-                        placebo=placebo, universe=universe)
-            for m in models
-        ]  # fmt: skip
-        audit = audit_catalog(str(events) if events else None)
-        path = write_event_report(results, out, audit=audit)
-        n_skip = len(results[0].skipped)
-        console.print(f"{n_skip} event(s) skipped (see skipped_*.csv)")
-        key = key_event_table(results)
-        if len(key):
-            console.print(key.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-        console.print(f"report: {path}")
+        with part_folder(out, "event_study") as folder:
+            results = [
+                event_study(str(events) if events else None, model=m, estimation=estimation,
+                            gap=gap, windows=wins, min_estimation_obs=min_obs,
+                            conventions=conventions, placebo=placebo, universe=universe)  # type: ignore[arg-type]
+                for m in models
+            ]  # fmt: skip
+            audit = audit_catalog(str(events) if events else None)
+            path = write_event_report(results, folder, audit=audit)
+            n_skip = len(results[0].skipped)
+            console.print(f"{n_skip} event(s) skipped (see skipped_*.csv)")
+            key = key_event_table(results)
+            if len(key):
+                typer.echo(key.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+            say_written(folder, path)
 
 
 def event_simulate_command(
@@ -89,44 +128,43 @@ def event_simulate_command(
     ] = 30,
     trials: Annotated[int, typer.Option("--trials", min=1, help="Number of trials")] = 1000,
     effect: Annotated[
-        float, typer.Option(help="Abnormal return planted on day 0, decimal (0.05 = +5%)")
+        float,
+        typer.Option("--effect", help="Abnormal return planted on day 0, decimal (0.05 = +5%)"),
     ] = 0.0,
-    window: Annotated[
-        list[str] | None,
-        typer.Option("--window", help="Event window like -1,1 (repeatable; default -1,1 and 0,0)"),
-    ] = None,
-    model: Annotated[
-        str, typer.Option(help="constant | market_adjusted | market | market_btc")
-    ] = "market",
-    draw: Annotated[str, typer.Option(help="spaced | independent")] = "spaced",
-    ticker: Annotated[
-        list[str] | None,
-        typer.Option("--ticker", help="Firm to draw from (repeatable; default every miner)"),
-    ] = None,
-    events: Annotated[
-        Path | None,
-        typer.Option("--events", help="Real events to avoid, CSV (default: bundled catalog)"),
-    ] = None,
-    estimation: Annotated[int, typer.Option(min=1, help="Estimation window, trading days")] = 250,
-    gap: Annotated[int, typer.Option(min=0, help="Days between estimation window and day 0")] = 10,
-    min_obs: Annotated[int, typer.Option(min=1, help="Minimum estimation observations")] = 100,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the draws")] = 0,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar")] = True,
-    out: Annotated[Path, typer.Option("--out", help="Output folder")] = Path("event_simulation"),
+    window: WindowOpt = None,
+    model: Annotated[ModelName, typer.Option("--model", help=MODEL_HELP)] = "market",
+    draw: Annotated[
+        Literal["spaced", "independent"],
+        typer.Option(
+            "--draw",
+            help="spaced (a firm's pseudo-events never share a window) or independent",
+        ),
+    ] = "spaced",
+    tickers: Annotated[list[str] | None, tickers_option("every bundled miner")] = None,
+    events: Annotated[Path | None, events_option("Real events the draws avoid, CSV")] = None,
+    estimation: EstimationOpt = 250,
+    gap: GapOpt = 10,
+    min_obs: MinObsOpt = 100,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws")] = 0,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar")
+    ] = True,
+    out: Annotated[Path, out_option("event_simulation")] = DEFAULT_OUT,
 ) -> None:
     """Placebo simulation (Brown-Warner): how often each test rejects on pseudo-events,
-    under the null and with a planted effect; writes simulation.html and CSVs."""
+    under the null and with a planted effect (default windows -1,1 0,0); writes
+    DIR/event_simulation/simulation.html and its CSVs."""
     from riskkit.events import simulate
     from riskkit.events.report import write_simulation_report
 
     with guarded():
         wins = [_parse_window(w) for w in window] if window else [(-1, 1), (0, 0)]
-        check_out_dir(out)
-        result = simulate(events_per_trial, n_trials=trials, effect=effect, windows=wins,
-                          model=model, draw=draw,  # type: ignore[arg-type]
-                          tickers=ticker, events=str(events) if events else None,
-                          estimation=estimation, gap=gap, min_estimation_obs=min_obs, seed=seed,
-                          progress=progress)  # fmt: skip
-        path = write_simulation_report(result, out)
-        typer.echo(result.summary())
-        typer.echo(f"report: {path} (rates: {out / 'simulation_rates.csv'})")
+        with part_folder(out, "event_simulation") as folder:
+            result = simulate(events_per_trial, n_trials=trials, effect=effect, windows=wins,
+                              model=model, draw=draw, tickers=tickers,
+                              events=str(events) if events else None, estimation=estimation,
+                              gap=gap, min_estimation_obs=min_obs, seed=seed,
+                              progress=progress)  # fmt: skip
+            path = write_simulation_report(result, folder)
+            typer.echo(result.summary())
+            say_written(folder, path)

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from riskkit.cli._common import check_out_dir, guarded
+from riskkit.cli._options import DEFAULT_OUT
 
 if TYPE_CHECKING:
     from riskkit.studies import ReportStep
@@ -19,9 +20,18 @@ console = Console()
 
 
 def report(
-    out: Annotated[Path, typer.Option("--out", help="Output folder")] = Path("reports"),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Reports folder: DIR/index.html and one folder per part (DIR/event_study/, "
+            "DIR/event_simulation/, DIR/risk/, DIR/stop_loss/, DIR/pivot_event/), the "
+            "folders the single commands write with the same --out",
+        ),
+    ] = DEFAULT_OUT,
 ) -> None:
-    """Data check, event study, risk report and both backtests; writes OUT/index.html.
+    """Data check, event study, risk report and both backtests; writes DIR/index.html.
 
     Prints a line as each step starts and finishes (with its seconds), then the summary.
     """

@@ -9,13 +9,15 @@ import typer
 from rich.console import Console
 
 from riskkit._errors import DataError
-from riskkit.cli._common import check_out_dir, guarded
+from riskkit.cli._common import guarded, part_folder, say_written
+from riskkit.cli._options import DEFAULT_OUT, SourceOpt, out_option, tickers_option
 
 __all__ = ["risk"]
 
 console = Console()
 
 DEFAULT_TICKERS = ["BITF", "IREN", "WULF", "HUT", "BTC-USD"]
+DEFAULT_METHODS = "historical,gaussian,cornish_fisher,evt,fhs"
 
 
 def _parse_weights(text: str | None, tickers: list[str]) -> dict[str, float] | None:
@@ -29,7 +31,7 @@ def _parse_weights(text: str | None, tickers: list[str]) -> dict[str, float] | N
         numbers = list(map(float, parts))
     except ValueError as exc:
         raise DataError(
-            f"--weights {text!r} is not a list of numbers; write 'BITF=0.3,IREN=0.7' or '0.3,0.7'."
+            f"--weights {text!r} is not a list of numbers; write BITF=0.3,IREN=0.7 or 0.3,0.7."
         ) from exc
     if len(parts) != len(tickers):
         raise DataError(
@@ -40,38 +42,53 @@ def _parse_weights(text: str | None, tickers: list[str]) -> dict[str, float] | N
 
 
 def risk(
-    tickers: Annotated[
-        list[str] | None, typer.Option("--tickers", "-t", help="Tickers (repeat the option)")
-    ] = None,
+    tickers: Annotated[list[str] | None, tickers_option(", ".join(DEFAULT_TICKERS))] = None,
     weights: Annotated[
-        str | None, typer.Option(help="Weights: 'BITF=0.25,IREN=0.25,...' or '0.25,0.25,...'")
+        str | None,
+        typer.Option(
+            "--weights",
+            help="Portfolio weights, one per ticker in order (0.2,0.3,0.5) or by name "
+            "(BITF=0.3,IREN=0.7) (default: equal weights)",
+        ),
     ] = None,
-    out: Annotated[Path, typer.Option(help="Output folder")] = Path("risk_report"),
-    level: Annotated[float, typer.Option(help="VaR confidence level")] = 0.99,
-    window: Annotated[int, typer.Option(min=20, help="Rolling VaR backtest window")] = 250,
+    out: Annotated[Path, out_option("risk")] = DEFAULT_OUT,
+    level: Annotated[
+        float, typer.Option("--level", min=0.5, max=0.9999, help="VaR confidence level (0.99)")
+    ] = 0.99,
+    var_window: Annotated[
+        int,
+        typer.Option("--var-window", min=20, help="Rolling window of the VaR backtests, sessions"),
+    ] = 250,
     methods: Annotated[
-        str, typer.Option(help="Backtested VaR methods, comma-separated")
-    ] = "historical,gaussian,cornish_fisher,evt,fhs",
-    market: Annotated[str, typer.Option(help="Market benchmark for betas")] = "SPY",
-    source: Annotated[str, typer.Option(help="bundled | cache | yahoo | auto")] = "bundled",
+        list[str] | None,
+        typer.Option(
+            "--methods",
+            help="Backtested VaR method: historical, gaussian, cornish_fisher, evt or fhs; "
+            "repeat the option (or separate by commas) for several (default: all five)",
+        ),
+    ] = None,
+    market: Annotated[
+        str, typer.Option("--market", help="Market benchmark ticker for the betas")
+    ] = "SPY",
+    source: SourceOpt = "bundled",
 ) -> None:
     """VaR table, VaR backtests, drawdowns, betas, correlations, portfolio and stress."""
     from riskkit.data import load_closes
     from riskkit.risk.report import build_risk_report
 
     names = tickers or DEFAULT_TICKERS
-    with guarded():
-        check_out_dir(out)
-        closes = load_closes(list(dict.fromkeys([*names, "BTC-USD", market])), source=source)  # type: ignore[arg-type]
+    chosen = [m.strip() for text in (methods or [DEFAULT_METHODS]) for m in text.split(",")]
+    with guarded(), part_folder(out, "risk") as folder:
+        closes = load_closes(list(dict.fromkeys([*names, "BTC-USD", market])), source=source)
         report = build_risk_report(
             closes,
             assets=names,
             weights=_parse_weights(weights, names),
             level=level,
-            window=window,
+            window=var_window,
             market=market,
-            backtest_methods=[m.strip() for m in methods.split(",")],
+            backtest_methods=[m for m in chosen if m],
         )
-        paths = report.write(out)
+        paths = report.write(folder)
         console.print(report.summary())
-        console.print(f"wrote {paths['html']} and {len(paths) - 1} CSV/JSON files to {out}")
+        say_written(folder, paths["html"])
