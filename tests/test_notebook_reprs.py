@@ -134,6 +134,20 @@ def test_plot_leaves_rcparams_unchanged(results, name):
     plt.close(fig)
 
 
+def test_heatmap_leaves_rcparams_unchanged(results):
+    before = dict(matplotlib.rcParams)
+    fig = results["backtest"].plot_heatmap("sl", "ticker", metric="total_return")
+    assert dict(matplotlib.rcParams).keys() == before.keys()
+    assert all(before[k] == v or _both_nan(before[k], v) for k, v in matplotlib.rcParams.items())
+    plt.close(fig)
+
+
+def test_sweep_html_shows_the_key_columns(results):
+    h = results["sweep"]._repr_html_()
+    assert "Stop loss" in h and "Sharpe" in h and "exits_stop_gap" not in h
+    assert "exits_stop_gap" in str(results["sweep"].summary())  # the text keeps them all
+
+
 def _both_nan(a, b) -> bool:
     try:
         return bool(np.isnan(a) and np.isnan(b))

@@ -18,7 +18,7 @@ __all__ = ["BacktestResult", "SweepResult", "heatmap"]
 #: How the statistics are shown in a notebook: returns and rates in percent, counts as
 #: integers, ratios with two decimals.
 _STAT_FORMATS = {
-    "final_equity": "num2", "total_return": "pct", "cagr": "pct", "sharpe": "num2",
+    "final_equity": "int", "total_return": "pct", "cagr": "pct", "sharpe": "num2",
     "sortino": "num2", "volatility": "pct", "max_drawdown": "pct", "trades": "int",
     "win_rate": "pct1", "exposure": "pct1", "ambiguous_bars": "int", "gap_fills": "int",
     "open_at_end": "int", "ruined": "auto", "sl_stop": "pct", "tp_stop": "pct",
@@ -28,7 +28,12 @@ _STAT_LABELS = {
     "cagr": "CAGR", "sharpe": "Sharpe", "sortino": "Sortino", "volatility": "Volatility",
     "max_drawdown": "Max drawdown", "trades": "Trades", "win_rate": "Win rate",
     "exposure": "Exposure", "ambiguous_bars": "Ambiguous bars", "signals": "Signals",
+    "sl_stop": "Stop loss", "tp_stop": "Take profit", "sl_trail": "Trailing stop",
+    "sl_atr": "Stop (ATR multiples)", "after_stop": "After a stop", "grid": "Sub-grid",
 }  # fmt: skip
+#: The statistics a sweep's HTML view shows (the text and ``to_frame`` keep them all).
+_SWEEP_HTML_STATS = ["total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades",
+                     "win_rate", "exposure"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -332,7 +337,11 @@ class SweepResult:
         tab = self.best(top, by=by)
         lines.append(tab.to_string(float_format=lambda x: f"{x:.4f}"))
         blocks: list[str | Table] = ["\n".join(lines[1:-1])]
-        blocks.append(Table(tab.rename_axis("Config"), _STAT_FORMATS, index=True,
+        keep = [c for c in self.params.columns if c != "grid" or self.params["grid"].nunique() > 1]
+        keep += [c for c in _SWEEP_HTML_STATS if c in tab.columns]
+        if by not in keep:
+            keep.append(by)
+        blocks.append(Table(tab[keep].rename_axis("Config"), _STAT_FORMATS, index=True,
                             labels=_STAT_LABELS, caption=f"Top {len(tab)} by {by}"))  # fmt: skip
         return Summary("\n".join(lines), blocks)
 
