@@ -69,6 +69,17 @@ def test_key_event_sentences_neither_model_and_tiny_p():
     assert out[1] == "At 5% the day-0 move is not significant, the three-day CAR significant."
 
 
+def test_key_event_same_verdict_for_both_windows_is_said_once():
+    one = _result("market", ("market",), [_car("[0,0]", 0.01, 0.5, 0.6),
+                                          _car("[-1,1]", 0.02, 0.4, 0.7)])  # fmt: skip
+    two = _result("market_btc", ("market", "BTC"), [_car("[0,0]", 0.13, 2.5, 0.014),
+                                                    _car("[-1,1]", 0.19, 2.0, 0.042)])  # fmt: skip
+    assert key_event_sentences([one, two], "ABC-pivot")[1] == (
+        "At 5% the day-0 move and the three-day CAR are both significant under the "
+        "market + BTC model only."
+    )
+
+
 def test_key_event_not_estimated_says_why():
     res = _result("market", ("market",), [], skipped=[{"event_id": "ABC-pivot",
                                                       "reason": "too few estimation days"}])  # fmt: skip
@@ -229,8 +240,8 @@ def test_simulation_sentence_wraps_the_conclusion():
 
 
 def test_summary_html_escapes_and_provenance_table():
-    assert summary_html([("A & B", ["x < y.", "z."])]) == (
-        "<p><strong>A &amp; B.</strong> x &lt; y. z.</p>"
+    assert summary_html([("A & B", ["x < y.", "z."]), ("Why?", ["w."])]) == (
+        "<p><strong>A &amp; B.</strong> x &lt; y. z.</p><p><strong>Why?</strong> w.</p>"
     )
     t = provenance_table({"X": {"source": "s", "first": "2024-01-02", "last": "2024-02-01",
                                 "rows": 21}})  # fmt: skip

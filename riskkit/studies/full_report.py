@@ -388,7 +388,9 @@ def summary_html(groups: list[tuple[str, list[str]]]) -> str:
     '<p><strong>Risk.</strong> A &lt; B.</p>'
     """
     return "".join(
-        f"<p><strong>{escape(h)}.</strong> {escape(' '.join(lines))}</p>" for h, lines in groups
+        f"<p><strong>{escape(h if h.endswith(('.', '?', '!')) else h + '.')}</strong> "
+        f"{escape(' '.join(lines))}</p>"
+        for h, lines in groups
     )
 
 

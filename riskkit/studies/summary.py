@@ -148,7 +148,10 @@ def key_event_sentences(
     labels = [lab for lab, _, _ in rows]
     d0_where = _signif_where([bool(d0["p"] <= alpha) for _, d0, _ in rows], labels)
     w_where = _signif_where([bool(w["p"] <= alpha) for _, _, w in rows], labels)
-    text.append(f"At {_lvl(alpha)} the day-0 move is {d0_where}, the three-day CAR {w_where}.")
+    if d0_where == w_where:
+        text.append(f"At {_lvl(alpha)} the day-0 move and the three-day CAR are both {d0_where}.")
+    else:
+        text.append(f"At {_lvl(alpha)} the day-0 move is {d0_where}, the three-day CAR {w_where}.")
     return text
 
 
