@@ -136,8 +136,9 @@ def write_event_report(
             Section(
                 "Key events: day-0 AR ([0,0]), CAR[-1,+1] and CAR[0,+5]",
                 table=key.assign(day0=key["day0"].astype(str)),
-                note="car_se includes the prediction-error term; p is two-sided (Student t, "
-                "model df); ghk_p: sample-quantile test. Decimals, not percent.",
+                note="CAR s.e. includes the prediction-error term; p is two-sided (Student t, "
+                "model df); GHK p: sample-quantile test. Returns in percent here; the CSVs "
+                "hold decimals.",
             )
         )
     for res in res_list:
