@@ -281,7 +281,7 @@ def write_simulation_report(
             sections.append(
                 Section(
                     f"Rejection rates {label}",
-                    html=pd.DataFrame(rows).to_html(index=False, border=0),
+                    table=pd.DataFrame(rows),
                     note=f"Share of the {result.n_trials} trials whose p-value is at most the "
                     f"level, with its {result.level:.0%} Wilson band (statsmodels "
                     "proportion_confint). A test is over-sized when the band lies above the "
@@ -296,7 +296,7 @@ def write_simulation_report(
     sections.append(
         Section(
             "What was drawn",
-            html=drawn.to_html(index=False, border=0),
+            table=drawn,
             note=f"{len(result.draws)} pseudo-events, day 0 from {d0.min().date()} to "
             f"{d0.max().date()}; {len(result.short_trials)} trial run(s) short of events; "
             f"{int(log['n_skipped'].sum())} event run(s) skipped and "
