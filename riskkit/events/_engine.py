@@ -20,9 +20,19 @@ import pandas as pd
 from scipy import special
 
 from riskkit.events import _kernels as K
-from riskkit.events import estudy2, stats
+from riskkit.events import stats
+from riskkit.events._grouptests import TEST_COLUMNS, _row
 
-__all__ = ["Estimates", "Grouping", "WindowResult", "cut_mask", "estimate", "textbook_tests"]
+__all__ = [
+    "MODEL_CODE",
+    "Estimates",
+    "Grouping",
+    "WindowResult",
+    "cut_mask",
+    "estimate",
+    "panel_arrays",
+    "textbook_tests",
+]
 
 TESTS = (
     "cross_sectional_t",
@@ -87,6 +97,30 @@ class Estimates:
     @property
     def fitted(self) -> np.ndarray:
         return self.status == 0
+
+
+#: Kernel model code of each normal-return model name.
+MODEL_CODE = {
+    "constant": K.MODEL_CONSTANT,
+    "market_adjusted": K.MODEL_ADJUSTED,
+    "market": K.MODEL_OLS,
+    "market_btc": K.MODEL_OLS,
+    "factors": K.MODEL_OLS,
+}
+
+
+def panel_arrays(
+    returns: pd.DataFrame, factors: pd.DataFrame | None, fcols: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``y`` (T x F returns), ``x`` (T x q model factors on the returns' dates) and
+    ``complete`` (T x F: the return and every factor present), C-contiguous floats."""
+    y = np.ascontiguousarray(returns.to_numpy(dtype=float))
+    if fcols and factors is not None:
+        x = np.ascontiguousarray(factors[list(fcols)].reindex(returns.index).to_numpy(float))
+    else:
+        x = np.zeros((len(returns), 0))
+    complete = np.isfinite(y) & np.isfinite(x).all(axis=1)[:, None]
+    return y, x, complete
 
 
 def cut_mask(
@@ -241,21 +275,6 @@ def _kp_running_sums(est: Estimates, ulo, uhi, order, path: str):
     slot[fa, fb] = np.arange(fa.size)
     pref = K.kp_prefix(est.y, est.z, est.ok, np.column_stack([fa, fb]).astype(np.int64))
     return slot, pref
-
-
-def _row(gb, g, win, test, est, res: stats.TestResult, n) -> dict:
-    return {
-        "group_by": gb,
-        "group": g,
-        "window": f"[{win[0]},{win[1]}]",
-        "test": test,
-        "estimate": est,
-        "statistic": res.statistic,
-        "p_value": res.p_value,
-        "df": res.df,
-        "n": n,
-        "signif": estudy2.significance(res.p_value),
-    }
 
 
 def _span(est: Estimates, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
@@ -426,21 +445,7 @@ def textbook_tests(
                 )
             )
     out = [r for key in keys for r in per_group[key]]
-    df = pd.DataFrame(
-        out,
-        columns=[
-            "group_by",
-            "group",
-            "window",
-            "test",
-            "estimate",
-            "statistic",
-            "p_value",
-            "df",
-            "n",
-            "signif",
-        ],
-    )
+    df = pd.DataFrame(out, columns=TEST_COLUMNS)
     return df[np.isfinite(df["statistic"].astype(float))].reset_index(drop=True)
 
 

@@ -17,17 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from riskkit.events import _engine, _kernels
+from riskkit.events import _engine
 
 __all__ = ["stacked_trials"]
 
-_MODEL_CODE = {
-    "constant": _kernels.MODEL_CONSTANT,
-    "market_adjusted": _kernels.MODEL_ADJUSTED,
-    "market": _kernels.MODEL_OLS,
-    "market_btc": _kernels.MODEL_OLS,
-    "factors": _kernels.MODEL_OLS,
-}
 _STATUS = {
     1: "too few complete estimation returns",
     2: "zero residual variance in the estimation window",
@@ -61,18 +54,13 @@ def stacked_trials(
     grid = pd.DatetimeIndex(returns.index)
     firm = pd.Index(returns.columns).get_indexer(pd.Index(tickers)).astype(np.int64)
     p0 = grid.get_indexer(day0).astype(np.int64)
-    y = np.ascontiguousarray(returns.to_numpy(dtype=float))
-    if fcols and factors is not None:
-        x = np.ascontiguousarray(factors[list(fcols)].reindex(grid).to_numpy(dtype=float))
-    else:
-        x = np.zeros((len(grid), 0))
-    complete = np.isfinite(y) & np.isfinite(x).all(axis=1)[:, None]
+    y, x, complete = _engine.panel_arrays(returns, factors, fcols)
     valid = p0 >= 0
     valid[valid] = np.isfinite(y[p0[valid], firm[valid]])
     no_cut = np.zeros_like(complete)
     est = _engine.estimate(
         y, x, complete, no_cut, firm, p0, valid, np.zeros(firm.size, dtype=bool),
-        model=_MODEL_CODE[model], estimation=estimation, gap=gap,
+        model=_engine.MODEL_CODE[model], estimation=estimation, gap=gap,
         min_obs=min_estimation_obs, windows=windows, plant=float(effect),
     )  # fmt: skip
     labels, codes = np.unique(trial, return_inverse=True)

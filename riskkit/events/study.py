@@ -18,7 +18,7 @@ import pandas as pd
 
 from riskkit._errors import DataError
 from riskkit._validation import check_timeseries, warn
-from riskkit.events import _engine, _frames, _kernels
+from riskkit.events import _engine, _frames
 from riskkit.events._grouptests import estudy2_tests
 from riskkit.events._inputs import check_count, check_windows, session_dates
 from riskkit.events.catalog import (
@@ -271,12 +271,7 @@ def event_study(
     day0 = pd.DatetimeIndex(ev["day0"])
     p0 = grid.get_indexer(day0).astype(np.int64)
     widened = ev["widened"].to_numpy(dtype=bool)
-    y = np.ascontiguousarray(rets.to_numpy(dtype=float))
-    if fcols and facs is not None:
-        x = np.ascontiguousarray(facs[fcols].reindex(grid).to_numpy(dtype=float))
-    else:
-        x = np.zeros((len(grid), 0))
-    complete = np.isfinite(y) & np.isfinite(x).all(axis=1)[:, None]
+    y, x, complete = _engine.panel_arrays(rets, facs, fcols)
     cut = (
         _engine.cut_mask(firm, p0, widened, len(grid), len(firm_names), a_min, b_nom)
         if overlap == "exclude"
@@ -292,7 +287,7 @@ def event_study(
         p0,
         reasons == "",
         widened,
-        model=_MODEL_CODE[model],
+        model=_engine.MODEL_CODE[model],
         estimation=estimation,
         gap=gap,
         min_obs=min_estimation_obs,
@@ -367,13 +362,6 @@ def event_study(
     )
 
 
-_MODEL_CODE = {
-    "constant": _kernels.MODEL_CONSTANT,
-    "market_adjusted": _kernels.MODEL_ADJUSTED,
-    "market": _kernels.MODEL_OLS,
-    "market_btc": _kernels.MODEL_OLS,
-    "factors": _kernels.MODEL_OLS,
-}
 #: Studies with at least this many events show a progress bar (tqdm; only on a terminal
 #: or in a notebook: ``disable=None`` turns it off when stderr is not interactive).
 PROGRESS_MIN_EVENTS = 20_000
