@@ -476,40 +476,25 @@ def _group_rows(
                 win,
                 "rank_cz",
                 caar,
-                _rank_z(sums[gidx], cnts[gidx], win[0], b_rank, row0),
+                stats.rank_test_from_sums(
+                    sums[gidx], cnts[gidx], np.arange(win[0] - row0, b_rank - row0 + 1)
+                ),
                 n,
             )
         )
     if "generalized_sign" in tests:
-        out.append(_row(gb, g, win, "generalized_sign", caar, _gsign(cars, frac_pos[members]), n))
+        out.append(
+            _row(
+                gb,
+                g,
+                win,
+                "generalized_sign",
+                caar,
+                stats.generalized_sign_from_fractions(cars, frac_pos[members]),
+                n,
+            )
+        )
     return out
-
-
-def _rank_z(sums: np.ndarray, cnts: np.ndarray, a: int, b: int, row0: int) -> stats.TestResult:
-    """Corrado-Zivney from the group's per-row sums (see :func:`stats.rank_test`)."""
-    present = cnts > 0
-    d = np.zeros(sums.size)
-    d[present] = sums[present] / np.sqrt(cnts[present])
-    if not present.any():
-        return stats.TestResult(np.nan, np.nan, np.nan)
-    s_u = float(np.sqrt(np.mean(d[present] ** 2)))
-    rows = np.arange(a - row0, b - row0 + 1)
-    rows = rows[present[rows]]
-    if rows.size == 0 or s_u == 0:
-        return stats.TestResult(np.nan, np.nan, np.nan)
-    z = float(d[rows].sum() / (np.sqrt(rows.size) * s_u))
-    return stats.TestResult(z, float(2.0 * special.ndtr(-abs(z))), float("inf"))
-
-
-def _gsign(cars: np.ndarray, frac: np.ndarray) -> stats.TestResult:
-    """Cowan's generalized sign from per-event positive fractions (stats.generalized_sign)."""
-    n = cars.size
-    p = float(np.mean(frac))
-    if n == 0 or not (0 < p < 1):
-        return stats.TestResult(np.nan, np.nan, np.nan)
-    w = float(np.sum(cars > 0))
-    z = (w - n * p) / np.sqrt(n * p * (1 - p))
-    return stats.TestResult(float(z), float(2.0 * special.ndtr(-abs(z))), float("inf"))
 
 
 def _placebo_row(gb, g, win, w, members, est, n_draws, rng) -> dict:

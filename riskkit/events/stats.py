@@ -21,6 +21,7 @@ __all__ = [
     "car_variance",
     "cross_sectional_t",
     "generalized_sign",
+    "generalized_sign_from_fractions",
     "ghk_quantile_test",
     "kolari_pynnonen",
     "mean_of_pairs",
@@ -30,6 +31,7 @@ __all__ = [
     "per_event_t",
     "placebo_pvalue",
     "rank_test",
+    "rank_test_from_sums",
 ]
 
 Array = np.ndarray
@@ -370,10 +372,32 @@ def rank_test(ar_full: Array, window_rows: Array) -> TestResult:
     if x.size:  # ranks of each column's finite values (NaN elsewhere), all columns at once
         ranks = sps.rankdata(np.where(ok, x, np.nan), axis=0, nan_policy="omit")
         u[ok] = (ranks / (ok.sum(axis=0) + 1))[ok]
-    n_t = np.sum(np.isfinite(u), axis=1)
+    sums = np.nansum(u - 0.5, axis=1)
+    counts = np.sum(np.isfinite(u), axis=1)
+    return rank_test_from_sums(sums, counts, window_rows)
+
+
+def rank_test_from_sums(sums: Array, counts: Array, window_rows: Array) -> TestResult:
+    """The Corrado-Zivney statistic from each row's ``sum_i (U_it - 1/2)`` and ``N_t``.
+
+    ``D_t = sums_t / sqrt(N_t)`` on rows with ``N_t > 0``, ``S_U = sqrt(mean_t D_t^2)``,
+    statistic ``sum_{t in W} D_t / (sqrt(|W|) S_U)`` over the window rows present (see
+    :func:`rank_test`, which forms the sums; the event-study engine accumulates them per
+    group). Standard normal.
+
+    Examples
+    --------
+    >>> r = rank_test_from_sums(np.array([0.5, -0.5, 1.0]), np.array([1, 1, 1]), np.array([2]))
+    >>> round(r.statistic, 6)  # 1 / sqrt((0.25 + 0.25 + 1) / 3)
+    1.414214
+    """
+    sums = np.asarray(sums, float)
+    n_t = np.asarray(counts, float)
     present = n_t > 0
-    d = np.zeros(x.shape[0])
-    d[present] = np.nansum(u[present] - 0.5, axis=1) / np.sqrt(n_t[present])
+    if not present.any():
+        return _NAN
+    d = np.zeros(sums.size)
+    d[present] = sums[present] / np.sqrt(n_t[present])
     s_u = float(np.sqrt(np.mean(d[present] ** 2)))
     rows = np.asarray(window_rows, int)
     rows = rows[present[rows]]
@@ -409,7 +433,24 @@ def generalized_sign(cars: Array, ar_est: Array) -> TestResult:
     if n == 0:
         return _NAN
     frac = np.array([np.mean(col[np.isfinite(col)] > 0) for col in e.T])
-    p = float(np.mean(frac))
+    return generalized_sign_from_fractions(c, frac)
+
+
+def generalized_sign_from_fractions(cars: Array, frac: Array) -> TestResult:
+    """Cowan's generalized sign from the CARs and each event's share of positive
+    estimation ARs (``frac``, as in :func:`generalized_sign`, which computes it).
+
+    Examples
+    --------
+    >>> round(generalized_sign_from_fractions(np.array([0.3, 0.1]), np.array([0.5, 0.5]))
+    ...       .statistic, 6)
+    1.414214
+    """
+    c = np.asarray(cars, float)
+    n = c.size
+    if n == 0:
+        return _NAN
+    p = float(np.mean(np.asarray(frac, float)))
     if p <= 0 or p >= 1:
         return _NAN
     w = float(np.sum(c > 0))
