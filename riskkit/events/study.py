@@ -277,7 +277,8 @@ def event_study(
         if overlap == "exclude"
         else np.zeros_like(complete)
     )
-    reasons = _day0_problems(y, firm, p0, day0, grid, firm_names)
+    first, last = _first_last(y)  # each firm's first and last return row
+    reasons = _day0_problems(y, firm, p0, day0, grid, first, last)
     est = _engine.estimate(
         y,
         x,
@@ -295,7 +296,7 @@ def event_study(
     )
     bar.update()
     reasons = _fit_problems(
-        reasons, est, y, firm, grid, firm_names, estimation, gap, min_estimation_obs
+        reasons, est, first, firm, grid, firm_names, estimation, gap, min_estimation_obs
     )
     dates = ev["date"].to_numpy()
     ids, tks = ev["event_id"].astype(str).to_numpy(), ev["ticker"].astype(str).to_numpy()
@@ -399,11 +400,10 @@ def _first_last(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, last
 
 
-def _day0_problems(y, firm, p0, day0, grid, firm_names) -> np.ndarray:
+def _day0_problems(y, firm, p0, day0, grid, first, last) -> np.ndarray:
     """Why each event's day 0 cannot be used ("" = fine), in words."""
     n = firm.size
     out = np.full(n, "", dtype=object)
-    first, last = _first_last(y)
     in_grid = p0 >= 0
     present = np.zeros(n, dtype=bool)
     present[in_grid] = np.isfinite(y[p0[in_grid], firm[in_grid]])
@@ -436,10 +436,9 @@ def _day0_problems(y, firm, p0, day0, grid, firm_names) -> np.ndarray:
     return out
 
 
-def _fit_problems(reasons, est, y, firm, grid, firm_names, estimation, gap, min_obs):
+def _fit_problems(reasons, est, first, firm, grid, firm_names, estimation, gap, min_obs):
     """Add the estimation problems (too few returns, zero variance, singular factors)."""
     out = reasons.copy()
-    first, _ = _first_last(y)
     span = f"[{-gap - estimation}, {-gap - 1}]"
     for i in np.flatnonzero(est.status > 0):
         f = firm[i]
