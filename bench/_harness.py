@@ -209,11 +209,23 @@ def _ram_gib() -> float:
     return math.nan
 
 
-def _version(dist: str) -> str:
+def dist_version(dist: str) -> str:
+    """Installed version of a distribution, or ``not installed``."""
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+@dataclass
+class Goal:
+    """One of an issue's targets beside the measured value (``met`` None: not measured)."""
+
+    what: str
+    value: float
+    target: str
+    met: bool | None
+    detail: str = ""
 
 
 def _git() -> str:
@@ -260,7 +272,7 @@ def machine_info() -> dict[str, Any]:
         "riskkit_commit": _git(),
         "load_avg_1_5_15min_at_start": load_average(),
         "versions": {
-            d: _version(d)
+            d: dist_version(d)
             for d in (
                 "riskkit",
                 "numpy",

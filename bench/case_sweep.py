@@ -67,7 +67,15 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from _data import SEED  # noqa: E402
-from _harness import CaseResult, Settings, Spec, Unavailable, run_group  # noqa: E402
+from _harness import (  # noqa: E402
+    CaseResult,
+    Goal,
+    Settings,
+    Spec,
+    Unavailable,
+    dist_version,
+    run_group,
+)
 
 TICKERS = ("BITF", "IREN", "WULF", "HUT", "BTC-USD")
 START = "2022-01-01"
@@ -572,15 +580,6 @@ class Scale:
 
 
 @dataclass
-class Goal:
-    what: str
-    value: float
-    target: str
-    met: bool | None
-    detail: str = ""
-
-
-@dataclass
 class Agreement:
     what: str
     versus: str
@@ -966,15 +965,7 @@ def _notes(rep: SweepReport) -> None:
 # ---------------------------------------------------------------- output
 def peer_versions() -> dict[str, str]:
     """Versions of the libraries only this case uses (added to the machine record)."""
-    from importlib import metadata
-
-    out = {}
-    for d in ("backtesting", "backtrader"):
-        try:
-            out[d] = metadata.version(d)
-        except metadata.PackageNotFoundError:
-            out[d] = "not installed"
-    return out
+    return {d: dist_version(d) for d in ("backtesting", "backtrader")}
 
 
 def _s(x: Any, unit: str = "") -> str:

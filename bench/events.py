@@ -60,7 +60,6 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
@@ -72,6 +71,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from _data import SEED  # noqa: E402
+from _harness import Goal, dist_version  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 ESTIMATION, GAP = 250, 10
@@ -499,15 +499,6 @@ class Agreement:
 
 
 @dataclass
-class Goal:
-    what: str
-    value: float
-    target: str
-    met: bool | None
-    detail: str = ""
-
-
-@dataclass
 class EventsReport:
     sizes: list[int]
     timeout_s: float
@@ -738,13 +729,7 @@ def _goals(rep: EventsReport) -> None:
 # ---------------------------------------------------------------- output
 def peer_versions() -> dict[str, str]:
     """Versions of the libraries only this case uses (added to the machine record)."""
-    out = {}
-    for d in ("eventstudy",):
-        try:
-            out[d] = metadata.version(d)
-        except metadata.PackageNotFoundError:
-            out[d] = "not installed"
-    return out
+    return {d: dist_version(d) for d in ("eventstudy",)}
 
 
 def _s(x: Any) -> str:
