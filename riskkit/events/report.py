@@ -12,8 +12,16 @@ from riskkit.events.results import EventStudyResult
 
 if TYPE_CHECKING:
     from riskkit.events.simulate import SimulationResult
+    from riskkit.report import Page
 
-__all__ = ["KEY_EVENTS", "key_event_table", "write_event_report", "write_simulation_report"]
+__all__ = [
+    "KEY_EVENTS",
+    "event_page",
+    "key_event_table",
+    "simulation_page",
+    "write_event_report",
+    "write_simulation_report",
+]
 
 #: The two events the README and the report single out.
 KEY_EVENTS = ("BITF-2025-11-13-pivot", "IREN-2025-11-03-microsoft")
@@ -102,6 +110,22 @@ def write_event_report(
 ) -> Path:
     """Write ``event_study.html`` and CSVs of ARs, CARs, tests, parameters, skips.
 
+    The page is :func:`event_page`'s (same parameters), written alone.
+    """
+    page = event_page(results, out_dir, audit=audit, key_events=key_events, title=title)
+    return page.write(Path(out_dir) / "event_study.html")
+
+
+def event_page(
+    results: EventStudyResult | Sequence[EventStudyResult],
+    out_dir: str | Path,
+    *,
+    audit: pd.DataFrame | None = None,
+    key_events: Sequence[str] = KEY_EVENTS,
+    title: str = "Event study: bitcoin miners' AI/HPC pivot",
+) -> Page:
+    """Write the CSVs of ARs, CARs, tests, parameters, skips; return the page's sections.
+
     Parameters
     ----------
     results
@@ -118,12 +142,13 @@ def write_event_report(
 
     Returns
     -------
-    Path
-        The HTML file. CSVs written next to it: ``cars_<model>.csv``,
+    Page
+        Sections whose long tables link their CSVs (relative to ``out_dir``). CSVs written
+        to ``out_dir``: ``cars_<model>.csv``,
         ``abnormal_returns_<model>.csv``, ``tests_<model>.csv``, ``params_<model>.csv``,
         ``skipped_<model>.csv``, ``overlaps.csv``, ``key_events.csv`` and ``audit.csv``.
     """
-    from riskkit.report import Section, render_page, write_csv
+    from riskkit.report import Page, Section, write_csv
 
     res_list = [results] if isinstance(results, EventStudyResult) else list(results)
     out = Path(out_dir)
@@ -162,7 +187,9 @@ def write_event_report(
         if len(cars):
             keep = ["event_id", "window", "window_used", "car", "car_se", "t", "p", "bhar",
                     "ghk_p", "nobs", "note"]  # fmt: skip
-            sections.append(Section(f"Per-event CARs ({m} model)", table=cars[keep]))
+            sections.append(
+                Section(f"Per-event CARs ({m} model)", table=cars[keep], csv=f"cars_{m}.csv")
+            )
         note = "; ".join(res.notes) if res.notes else None
         if len(res.skipped):
             sections.append(Section(f"Skipped events ({m} model)", table=res.skipped, note=note))
@@ -203,7 +230,7 @@ def write_event_report(
             for k, v in _describe(r).items()
         },
     }
-    return render_page(title, sections=sections, meta=meta, out_path=out / "event_study.html")
+    return Page(title, sections, meta)
 
 
 def _figure_section(res: EventStudyResult, key_events: Sequence[str]):
@@ -224,13 +251,13 @@ def _figure_section(res: EventStudyResult, key_events: Sequence[str]):
     return Section(f"CAR paths ({res.model} model)", figure=fig)
 
 
-def write_simulation_report(
+def simulation_page(
     result: SimulationResult,
     out_dir: str | Path,
     *,
     title: str = "Placebo simulation: how far to trust each event-study test",
-) -> Path:
-    """Write ``simulation.html`` and CSVs of a :func:`~riskkit.events.simulate` result.
+) -> Page:
+    """Write the CSVs of a :func:`~riskkit.events.simulate` result; return its page.
 
     The page opens with the plain-words conclusion, then the rejection rates with their
     Wilson bands under the null and with the planted effect, then what was drawn.
@@ -246,11 +273,12 @@ def write_simulation_report(
 
     Returns
     -------
-    Path
-        The HTML file. CSVs next to it: ``simulation_rates.csv`` (``result.to_frame()``),
+    Page
+        The page's sections. CSVs written to ``out_dir``: ``simulation_rates.csv``
+        (``result.to_frame()``),
         ``simulation_pvalues.csv``, ``simulation_draws.csv``, ``simulation_trials.csv``.
     """
-    from riskkit.report import Section, render_page, write_csv
+    from riskkit.report import Page, Section, write_csv
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -315,4 +343,14 @@ def write_simulation_report(
         f"seed={result.seed}",
         "tickers": ", ".join(result.tickers),
     }
-    return render_page(title, sections=sections, meta=meta, out_path=out / "simulation.html")
+    return Page(title, sections, meta)
+
+
+def write_simulation_report(
+    result: SimulationResult,
+    out_dir: str | Path,
+    *,
+    title: str = "Placebo simulation: how far to trust each event-study test",
+) -> Path:
+    """Write ``simulation.html`` and its CSVs (:func:`simulation_page`, written alone)."""
+    return simulation_page(result, out_dir, title=title).write(Path(out_dir) / "simulation.html")

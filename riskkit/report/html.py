@@ -8,7 +8,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from riskkit.report.format import MISSING, format_frame
 __all__ = [
     "FORMULA_PREFIXES",
     "MAX_ROWS",
+    "Page",
     "Section",
     "figure_to_base64",
     "neutralize_formula",
@@ -44,7 +45,8 @@ class Section:
     ``float_format`` formats the remaining plain numbers (default three decimals).
     ``csv``: the file name, relative to the page, of the CSV holding the whole table: a
     table longer than ``max_rows`` then shows its first rows and links the CSV instead of
-    folding the rest into a collapsed ``<details>``.
+    folding the rest into a collapsed ``<details>``. ``level``: 2 for a section of its
+    own, 3 for a sub-section (a page that combines several pages nests theirs).
     """
 
     heading: str
@@ -56,6 +58,42 @@ class Section:
     formats: Mapping[str, str] | None = None
     csv: str | None = None
     max_rows: int | None = MAX_ROWS
+    level: int = 2
+
+
+@dataclass(frozen=True)
+class Page:
+    """A report page before it is rendered: title, sections and the facts shown on top.
+
+    Each area builds its page (writing the CSVs behind its tables) and either writes it
+    alone (:meth:`write`) or hands its sections to a page that combines several
+    (:meth:`nested`: the main job's single report).
+
+    Examples
+    --------
+    >>> page = Page("Risk", [Section("VaR", table=pd.DataFrame({"a": [1]}), csv="var.csv")])
+    >>> [(s.heading, s.level, s.csv) for s in page.nested("risk")]
+    [('Risk', 2, None), ('VaR', 3, 'risk/var.csv')]
+    """
+
+    title: str
+    sections: list[Section]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, out_path: str | Path) -> Path:
+        """Render this page alone (see :func:`render_page`) and return its path."""
+        return render_page(self.title, sections=self.sections, meta=self.meta, out_path=out_path)
+
+    def nested(self, folder: str, *, heading: str | None = None, note: str | None = None):
+        """This page's sections one level down under a heading section (the title unless
+        ``heading``), with CSV links made relative to the page's parent folder
+        (``folder/name.csv``), for a page written one folder up."""
+        top = Section(heading or self.title, note=note)
+        subs = [
+            replace(s, level=3, csv=None if s.csv is None else f"{folder.rstrip('/')}/{s.csv}")
+            for s in self.sections
+        ]
+        return [top, *subs]
 
 
 def figure_to_base64(fig: Any, *, dpi: int = 110) -> str:
@@ -234,14 +272,35 @@ def _meta_text(value: Any) -> str:
     return MISSING if value is None else str(value)
 
 
+def _contents_html(rendered: list[dict[str, Any]]) -> str:
+    """Nested ``<ul>`` of links to the rendered sections (level 3 under level 2)."""
+    out, open_li, open_sub = ['<nav class="contents"><ul>'], False, False
+    for r in rendered:
+        link = f'<a href="#{escape(r["anchor"])}">{escape(r["heading"])}</a>'
+        if r["level"] >= 3 and open_li:
+            out.append(("" if open_sub else "<ul>") + f"<li>{link}</li>")
+            open_sub = True
+            continue
+        out.append(("</ul>" if open_sub else "") + ("</li>" if open_li else "") + f"<li>{link}")
+        open_li, open_sub = True, False
+    out.append(("</ul>" if open_sub else "") + ("</li>" if open_li else "") + "</ul></nav>")
+    return "".join(out)
+
+
 def render_page(
     title: str,
     *,
     sections: list[Section],
     meta: dict[str, Any] | None = None,
     out_path: str | Path,
+    contents_after: int | None = None,
 ) -> Path:
     """Render a self-contained HTML page (figures inlined) and write it atomically.
+
+    ``contents_after=k`` puts a "Contents" section after the first ``k`` sections: a list
+    of links to every later section's anchor, sub-sections (``level=3``) nested under
+    their section. Tables sort on a click of a column header (an inline script: the page
+    needs no network).
 
     Examples
     --------
@@ -275,12 +334,26 @@ def render_page(
         rendered.append(
             {
                 "heading": s.heading,
+                "level": 3 if s.level >= 3 else 2,
                 "anchor": _anchor(s.heading, anchors),
                 "note": s.note,
                 "html": s.html,
                 "figure_png": figure_to_base64(s.figure) if s.figure is not None else None,
                 "table_html": rendered_table,
             }
+        )
+    if contents_after is not None:
+        rendered.insert(
+            contents_after,
+            {
+                "heading": "Contents",
+                "level": 2,
+                "anchor": _anchor("Contents", anchors),
+                "note": None,
+                "html": _contents_html(rendered[contents_after:]),
+                "figure_png": None,
+                "table_html": None,
+            },
         )
     html = env.get_template("page.html").render(
         title=title,
