@@ -23,7 +23,16 @@ from riskkit.backtest.engine import Ambiguity, _check_bars, check_costs, ohlc_ar
 from riskkit.backtest.indicators import atr
 from riskkit.backtest.signals import AFTER_STOP, Signals
 
-__all__ = ["GRID_AXES", "GridSpec", "run_grid"]
+__all__ = [
+    "GRID_AXES",
+    "GridBlock",
+    "GridPlan",
+    "GridSpec",
+    "TickerArrays",
+    "plan_grid",
+    "run_grid",
+    "run_slice",
+]
 
 #: The ``Signals`` fields a grid may vary, plus ``signals`` (the name of a base signal set)
 #: and ``sl_atr`` (a stop at that many ATR(``atr_window``) below/above the entry).
@@ -161,6 +170,98 @@ class _Rows:
         return out
 
 
+@dataclass(frozen=True)
+class TickerArrays:
+    """The kernel rows one ticker's configurations share (sent once to each worker)."""
+
+    ohlc: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    sigs: np.ndarray
+    sl_rows: np.ndarray
+    tp_rows: np.ndarray
+    trail_rows: np.ndarray
+    re_rows: np.ndarray
+    ppy: float
+
+
+@dataclass(frozen=True)
+class GridBlock:
+    """One ticker x one sub-grid: the per-configuration kernel arrays and their params."""
+
+    ticker: str
+    cfg: tuple[np.ndarray, ...]
+    params: pd.DataFrame
+
+    @property
+    def size(self) -> int:
+        """Number of configurations."""
+        return int(self.cfg[0].shape[0])
+
+
+@dataclass(frozen=True)
+class GridPlan:
+    """An expanded grid, ready to run in slices: :func:`run_slice` on each block, then
+    :meth:`assemble` (the slices of every block, in order)."""
+
+    arrays: dict[str, TickerArrays]
+    blocks: list[GridBlock]
+    spec: GridSpec
+    ppy: dict[str, float]
+    costs: tuple[float, float, int, float]  # fees, slippage, ambiguity code, init_cash
+
+    @property
+    def size(self) -> int:
+        """Number of configurations of the whole grid."""
+        return sum(b.size for b in self.blocks)
+
+    def assemble(
+        self, results: Sequence[tuple[np.ndarray, np.ndarray]]
+    ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, GridSpec, dict[str, float]]:
+        """(stats, params, fingerprints, spec, periods per ticker) from one
+        ``(stats, fingerprints)`` pair per block, in block order."""
+        params = pd.concat([b.params for b in self.blocks], ignore_index=True)
+        for col in ("sl_stop", "sl_atr", "tp_stop"):
+            if col in params:
+                params[col] = params[col].astype(float)
+        for col in ("ticker", "signals", "after_stop"):
+            if col in params:
+                params[col] = params[col].astype("category")
+        if "after_stop_bars" in params:
+            params["after_stop_bars"] = params["after_stop_bars"].astype("Int64")
+        if "sl_trail" in params:
+            params["sl_trail"] = params["sl_trail"].astype("boolean")
+        params.index.name = "config"
+        stats = pd.DataFrame(np.concatenate([r[0] for r in results]), columns=list(S.STAT_NAMES))
+        stats.index.name = "config"
+        fp = np.concatenate([r[1] for r in results])
+        return stats, params, fp, self.spec, self.ppy
+
+
+def run_slice(
+    arrays: TickerArrays,
+    cfg: Sequence[np.ndarray],
+    costs: tuple[float, float, int, float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Statistics and fingerprints of the configurations ``cfg`` (the kernel arrays of a
+    slice of one block) on one ticker's rows: one :func:`~riskkit.backtest._sim.sweep_chunk`
+    call."""
+    fees, slip, rule, init_cash = costs
+    m = int(cfg[0].shape[0])
+    st = np.empty((m, S.NSTAT))
+    fp = np.empty(m, dtype=np.uint64)
+    S.sweep_chunk(
+        *arrays.ohlc, arrays.sigs, arrays.sl_rows, arrays.tp_rows, arrays.trail_rows,
+        arrays.re_rows, *cfg, fees, slip, rule, init_cash, arrays.ppy, st, fp,
+    )  # type: ignore[call-arg]  # fmt: skip
+    return st, fp
+
+
+def check_chunk_size(chunk_size: Any) -> int:
+    """``chunk_size`` as a positive integer, or a DataError."""
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise DataError(f"chunk_size={chunk_size!r} must be a positive integer (configurations).")
+    return chunk_size
+
+
 def run_grid(
     bars_by_ticker: Mapping[str, pd.DataFrame],
     signals_by_ticker: Mapping[str, Signals | Mapping[str, Signals]],
@@ -177,11 +278,40 @@ def run_grid(
     """Expand the grid and run it: (stats, params, fingerprints, spec, periods per ticker)."""
     from tqdm.auto import tqdm
 
+    check_costs(fees, slippage, ambiguity, init_cash)
+    check_chunk_size(chunk_size)
+    plan = plan_grid(
+        bars_by_ticker, signals_by_ticker, grid, fees=fees, slippage=slippage,
+        ambiguity=ambiguity, init_cash=init_cash, atr_window=atr_window,
+    )  # fmt: skip
+    results = []
+    with tqdm(total=plan.size, desc="sweep", unit="cfg", disable=not progress) as bar:
+        for b in plan.blocks:
+            parts = []
+            for a0 in range(0, b.size, chunk_size):
+                cfg = [x[a0 : a0 + chunk_size] for x in b.cfg]
+                parts.append(run_slice(plan.arrays[b.ticker], cfg, plan.costs))
+                bar.update(parts[-1][1].shape[0])
+            results.append((np.concatenate([p[0] for p in parts]),
+                            np.concatenate([p[1] for p in parts])))  # fmt: skip
+    return plan.assemble(results)
+
+
+def plan_grid(
+    bars_by_ticker: Mapping[str, pd.DataFrame],
+    signals_by_ticker: Mapping[str, Signals | Mapping[str, Signals]],
+    grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]],
+    *,
+    fees: float,
+    slippage: float,
+    ambiguity: Ambiguity,
+    init_cash: float,
+    atr_window: int,
+) -> GridPlan:
+    """Check the inputs and expand the grid into kernel arrays (nothing is run)."""
     from riskkit._annualization import infer_periods_per_year
 
     fees, slip, rule, init_cash = check_costs(fees, slippage, ambiguity, init_cash)
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise DataError(f"chunk_size={chunk_size!r} must be a positive integer (configurations).")
     if not bars_by_ticker:
         raise DataError("bars_by_ticker is empty; pass at least one ticker's bars.")
     missing = sorted(set(bars_by_ticker) - set(signals_by_ticker))
@@ -207,7 +337,6 @@ def run_grid(
                     "the same bars or reindex with .reindex(bars.index, fill_value=False)."
                 )
         bases[t] = named
-    params_parts, stats_parts, fp_parts = [], [], []
     ppy: dict[str, float] = {}
     plans = []
     for t in bars:
@@ -218,86 +347,58 @@ def run_grid(
             if bad:
                 raise DataError(f"grid['signals'] has {bad!r}, not among {t}'s {names}.")
             plans.append((t, gi, [str(v) for v in sig_names]))
-    total = sum(len(sn) * math.prod(len(v) for k, v in grids[gi].items() if k != "signals")
-                for _, gi, sn in plans)  # fmt: skip
-    bar = tqdm(total=total, desc="sweep", unit="cfg", disable=not progress)
-    try:
-        for t in bars:
-            ohlc = ohlc_arrays(bars[t])
-            n = len(bars[t])
-            ppy[t] = float(infer_periods_per_year(bars[t].index).periods_per_year)
-            rows = _Rows(n)
-            names = list(bases[t])
-            arrs = [bases[t][nm].arrays() for nm in names]
-            sigs = np.empty((len(names), 4, n), dtype=np.uint8)
-            base_sl, base_tp, base_tr, base_re = [], [], [], []
-            for k, a in enumerate(arrs):
-                sigs[k] = (a.ent, a.ex, a.sent, a.sex)
-                base_sl.append((rows.add(rows.sl, a.sl), rows.add(rows.sl, a.sld)))
-                base_tp.append(rows.add(rows.tp, a.tp))
-                base_tr.append(rows.add(rows.trail, a.trail))
-                base_re.append(rows.re_row(int(a.reentry[0])))
-            atr_row = -1
-            for tt, gi, sig_names in plans:
-                if tt != t:
-                    continue
-                g = grids[gi]
-                if "sl_atr" in g and atr_row < 0:
-                    atr_row = rows.add(rows.sl, atr(bars[t], window=atr_window).to_numpy())
-                axes = {"signals": [names.index(v) for v in sig_names]}
-                axes.update({k: v for k, v in g.items() if k != "signals"})
-                keys = list(axes)
-                shape = tuple(len(axes[k]) for k in keys)
-                idx = np.indices(shape).reshape(len(keys), -1)
-                vals = {k: np.asarray(axes[k], dtype=object)[idx[i]] for i, k in enumerate(keys)}
-                m = idx.shape[1]
-                sig_id = idx[0].astype(np.int64)
-                cfg = _config_arrays(
-                    g, vals, sig_id, rows, base_sl, base_tp, base_tr, base_re, atr_row
-                )
-                st = np.empty((m, S.NSTAT))
-                fp = np.empty(m, dtype=np.uint64)
-                sl_rows, tp_rows = np.stack(rows.sl), np.stack(rows.tp)
-                tr_rows, re_rows = np.stack(rows.trail), rows.re_rows()
-                for a0 in range(0, m, chunk_size):
-                    sl_ = slice(a0, min(a0 + chunk_size, m))
-                    S.sweep_chunk(
-                        *ohlc, sigs, sl_rows, tp_rows, tr_rows, re_rows,
-                        *(x[sl_] for x in cfg), fees, slip, rule, init_cash, ppy[t], st[sl_], fp[sl_],
-                    )  # type: ignore[call-arg]  # fmt: skip
-                    bar.update(sl_.stop - sl_.start)
-                p = {
-                    "ticker": np.full(m, t, dtype=object),
-                    "signals": np.array(sig_names, dtype=object)[idx[0]],
-                }
-                for ax in g:
-                    if ax != "signals":
-                        p[ax] = vals[ax]
-                p["grid"] = np.full(m, gi)
-                params_parts.append(pd.DataFrame(p))
-                stats_parts.append(st)
-                fp_parts.append(fp)
-    finally:
-        bar.close()
-    params = pd.concat(params_parts, ignore_index=True)
-    for col in ("sl_stop", "sl_atr", "tp_stop"):
-        if col in params:
-            params[col] = params[col].astype(float)
-    for col in ("ticker", "signals", "after_stop"):
-        if col in params:
-            params[col] = params[col].astype("category")
-    if "after_stop_bars" in params:
-        params["after_stop_bars"] = params["after_stop_bars"].astype("Int64")
-    if "sl_trail" in params:
-        params["sl_trail"] = params["sl_trail"].astype("boolean")
-    params.index.name = "config"
-    stats = pd.DataFrame(np.concatenate(stats_parts), columns=list(S.STAT_NAMES))
-    stats.index.name = "config"
+    blocks: list[GridBlock] = []
+    arrays: dict[str, TickerArrays] = {}
+    for t in bars:
+        ohlc = ohlc_arrays(bars[t])
+        n = len(bars[t])
+        ppy[t] = float(infer_periods_per_year(bars[t].index).periods_per_year)
+        rows = _Rows(n)
+        names = list(bases[t])
+        arrs = [bases[t][nm].arrays() for nm in names]
+        sigs = np.empty((len(names), 4, n), dtype=np.uint8)
+        base_sl, base_tp, base_tr, base_re = [], [], [], []
+        for k, a in enumerate(arrs):
+            sigs[k] = (a.ent, a.ex, a.sent, a.sex)
+            base_sl.append((rows.add(rows.sl, a.sl), rows.add(rows.sl, a.sld)))
+            base_tp.append(rows.add(rows.tp, a.tp))
+            base_tr.append(rows.add(rows.trail, a.trail))
+            base_re.append(rows.re_row(int(a.reentry[0])))
+        atr_row = -1
+        for tt, gi, sig_names in plans:
+            if tt != t:
+                continue
+            g = grids[gi]
+            if "sl_atr" in g and atr_row < 0:
+                atr_row = rows.add(rows.sl, atr(bars[t], window=atr_window).to_numpy())
+            axes = {"signals": [names.index(v) for v in sig_names]}
+            axes.update({k: v for k, v in g.items() if k != "signals"})
+            keys = list(axes)
+            shape = tuple(len(axes[k]) for k in keys)
+            idx = np.indices(shape).reshape(len(keys), -1)
+            vals = {k: np.asarray(axes[k], dtype=object)[idx[i]] for i, k in enumerate(keys)}
+            m = idx.shape[1]
+            sig_id = idx[0].astype(np.int64)
+            cfg = _config_arrays(g, vals, sig_id, rows, base_sl, base_tp, base_tr, base_re, atr_row)
+            p = {
+                "ticker": np.full(m, t, dtype=object),
+                "signals": np.array(sig_names, dtype=object)[idx[0]],
+            }
+            for ax in g:
+                if ax != "signals":
+                    p[ax] = vals[ax]
+            p["grid"] = np.full(m, gi)
+            blocks.append(GridBlock(t, cfg, pd.DataFrame(p)))
+        # rows are only ever appended, so the final stack serves every sub-grid's indices
+        arrays[t] = TickerArrays(
+            ohlc, sigs, np.stack(rows.sl), np.stack(rows.tp), np.stack(rows.trail),
+            rows.re_rows(), ppy[t],
+        )  # fmt: skip
     spec = GridSpec(
         bars=bars, signals=bases, grids=grids, atr_window=atr_window,
         costs={"fees": fees, "slippage": slip, "ambiguity": ambiguity, "init_cash": init_cash},
     )  # fmt: skip
-    return stats, params, np.concatenate(fp_parts), spec, ppy
+    return GridPlan(arrays, blocks, spec, ppy, (fees, slip, rule, init_cash))
 
 
 def _config_arrays(
