@@ -8,14 +8,24 @@ stop value, target) for its page and for the study in :mod:`riskkit.studies.stop
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from riskkit.backtest.results import BacktestResult, SweepResult
 
-__all__ = ["STOP_KINDS", "stop_loss_table", "write_pivot_report", "write_stop_loss_report"]
+if TYPE_CHECKING:
+    from riskkit.report import Page
+
+__all__ = [
+    "STOP_KINDS",
+    "pivot_page",
+    "stop_loss_page",
+    "stop_loss_table",
+    "write_pivot_report",
+    "write_stop_loss_report",
+]
 
 #: Stop kinds of the study (``stop`` column of :func:`stop_loss_table`).
 STOP_KINDS = ("none", "fixed", "trailing", "atr", "btc_level")
@@ -109,6 +119,37 @@ def _conclusion(table: pd.DataFrame, no_stop: pd.DataFrame | None, dsr: pd.DataF
     return " ".join(parts)
 
 
+def _percent(x: float) -> str:
+    return "none" if not np.isfinite(x) else f"{x:.0%}"
+
+
+def config_title(row: pd.Series) -> str:
+    """A stop-loss configuration in words, from its :func:`stop_loss_table` row.
+
+    Examples
+    --------
+    >>> config_title(pd.Series({"ticker": "IREN", "entry": "dip_buy", "stop": "trailing",
+    ...     "stop_value": 0.2, "after_stop": "bars", "target": 0.5}))
+    'IREN: dip buy, trailing stop 20%, re-enter after N sessions, target +50%'
+    """
+    entry = str(row["entry"]).replace("_", " ")
+    stop, value = str(row["stop"]), float(row["stop_value"])
+    if stop == "none":
+        stop_text = "no stop"
+    elif stop == "atr":
+        stop_text = f"ATR stop {value:g} x ATR(14)"
+    elif stop == "btc_level":
+        stop_text = f"out while BTC closes below ${value:,.0f}"
+    else:
+        stop_text = f"{stop} stop {_percent(value)}"
+    after = {"wait": "wait for the entry rule", "bars": "re-enter after N sessions",
+             "recover": "re-enter on recovery"}.get(str(row["after_stop"]))  # fmt: skip
+    target = float(row["target"])
+    parts = [entry, stop_text, *([after] if after else [])]
+    parts.append("no target" if not np.isfinite(target) else f"target +{target:.0%}")
+    return f"{row['ticker']}: " + ", ".join(parts)
+
+
 def write_stop_loss_report(res: SweepResult, out_dir: str | Path) -> dict[str, Path]:
     """Write the stop-loss study: ``stop_loss_results.csv`` (every configuration),
     ``stop_loss_trades.csv`` (trades of each ticker's best and baseline configurations),
@@ -118,14 +159,26 @@ def write_stop_loss_report(res: SweepResult, out_dir: str | Path) -> dict[str, P
     Returns the paths written, keyed ``results``, ``trades``, ``html``, ``dsr``,
     ``no_stop``, ``walk_forward``.
     """
+    paths: dict[str, Path] = {}
+    page = stop_loss_page(res, out_dir, paths=paths)
+    paths["html"] = page.write(Path(out_dir) / "stop_loss.html")
+    return paths
+
+
+def stop_loss_page(
+    res: SweepResult, out_dir: str | Path, *, paths: dict[str, Path] | None = None
+) -> Page:
+    """Write the stop-loss study's CSVs (see :func:`write_stop_loss_report`) to
+    ``out_dir`` and return its page; ``paths`` receives the files written."""
     from riskkit.backtest.results import heatmap
-    from riskkit.report import Section, render_page, write_csv
+    from riskkit.report import Page, Section, write_csv
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     table = stop_loss_table(res)
     table["ticker"] = table["ticker"].astype(str)
-    paths = {"results": write_csv(table, out / "stop_loss_results.csv")}
+    paths = {} if paths is None else paths
+    paths["results"] = write_csv(table, out / "stop_loss_results.csv")
     cols = ["ticker", "entry", "stop", "stop_value", "after_stop", "target", "total_return",
             "cagr", "sharpe", "max_drawdown", "trades", "win_rate", "exposure", "gap_fills",
             "ambiguous_bars"]  # fmt: skip
@@ -156,6 +209,7 @@ def write_stop_loss_report(res: SweepResult, out_dir: str | Path) -> dict[str, P
             Section(
                 "Did the stop help? Each stop against the same entry rule and target without one",
                 table=no_stop,
+                csv="stop_loss_no_stop.csv",
                 note="share_better_sharpe: share of the stop configurations with a higher "
                 "Sharpe than their no-stop twin; drawdown change > 0 is a shallower drawdown. "
                 "after_stop: wait (for the entry rule), bars (re-enter 5 sessions after the "
@@ -195,24 +249,49 @@ def write_stop_loss_report(res: SweepResult, out_dir: str | Path) -> dict[str, P
                 table=hedge.to_frame()[["ticker", *cols[6:]]].set_index("ticker"),
             )
         )
-    table_l = table.assign(stop_label=(table["stop"] + " " + table["after_stop"]).str.strip())
+    after_words = {"wait": "wait", "bars": "re-enter after N", "recover": "re-enter on recovery",
+                   "n/a": ""}  # fmt: skip
+    table_l = table.assign(
+        stop_label=(table["stop"].str.replace("_", " ") + " stop, "
+                    + table["after_stop"].map(after_words).fillna(table["after_stop"]))
+        .str.rstrip(", ").str.replace("none stop", "no stop").str.replace("btc level stop",
+                                                                          "BTC-level exit")
+    )  # fmt: skip
     sections.append(
         Section(
             "Sharpe by stop, re-entry rule and ticker (mean over entry rules, values, targets)",
-            figure=heatmap(table_l, "ticker", "stop_label", metric="sharpe"),
+            figure=heatmap(
+                table_l,
+                "ticker",
+                "stop_label",
+                metric="sharpe",
+                labels={
+                    "ticker": "ticker",
+                    "stop_label": "stop and re-entry rule",
+                    "sharpe": "Sharpe ratio (annualised)",
+                },
+            ),  # fmt: skip
         )
     )
+    base_by_ticker = {str(t): int(str(c)) for c, t in base["ticker"].items()}
     for t, c in best_idx.items():
-        sections.append(
-            Section(
-                f"{t}: equity and drawdown of the best configuration", figure=details[int(c)].plot()
-            )  # fmt: skip
+        bench = base_by_ticker.get(str(t))
+        fig = details[int(c)].plot(
+            benchmark=None if bench is None else details[bench].equity.iloc[:, 0],
+            benchmark_label="buy and hold, no stop",
+            title=config_title(table.loc[c]),
         )
-    sections.append(Section("All configurations", table=table.set_index("ticker")[cols[1:]]))
-    paths["html"] = render_page(
-        "Stop-loss study", sections=sections, meta=_sweep_meta(res), out_path=out / "stop_loss.html"
+        sections.append(Section(f"{t}: equity and drawdown of the best configuration", figure=fig))
+    sections.append(
+        Section(
+            "All configurations",
+            table=table.sort_values("sharpe", ascending=False).set_index("ticker")[cols[1:]],
+            csv="stop_loss_results.csv",
+            note="Sorted by Sharpe, best first; every configuration (and its statistics) in "
+            "the CSV.",
+        )
     )
-    return paths
+    return Page("Stop-loss study", sections, _sweep_meta(res))
 
 
 def write_pivot_report(
@@ -223,18 +302,32 @@ def write_pivot_report(
     With ``grid`` (:func:`riskkit.studies.pivot_event.pivot_event_grid`) also
     ``pivot_event_grid.csv`` and a section on the page.
     """
+    paths: dict[str, Path] = {}
+    page = pivot_page(res, out_dir, grid=grid, paths=paths)
+    paths["html"] = page.write(Path(out_dir) / "pivot_event.html")
+    return paths
+
+
+def pivot_page(
+    res: BacktestResult,
+    out_dir: str | Path,
+    *,
+    grid: pd.DataFrame | None = None,
+    paths: dict[str, Path] | None = None,
+) -> Page:
+    """Write the pivot-event CSVs (see :func:`write_pivot_report`) to ``out_dir`` and
+    return its page; ``paths`` receives the files written."""
     import matplotlib.pyplot as plt
 
-    from riskkit.report import Section, render_page, write_csv
+    from riskkit.report import Page, Section, write_csv
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     summ = res.extras["trade_summary"]
     tr = res.trades
-    paths = {
-        "results": write_csv(summ, out / "pivot_event_results.csv"),
-        "trades": write_csv(tr, out / "pivot_event_trades.csv", index=False),
-    }
+    paths = {} if paths is None else paths
+    paths["results"] = write_csv(summ, out / "pivot_event_results.csv")
+    paths["trades"] = write_csv(tr, out / "pivot_event_trades.csv", index=False)
     fig, ax = plt.subplots(figsize=(10, 4))
     srt = tr.sort_values("entry_date")
     x = np.arange(len(srt))
@@ -243,8 +336,11 @@ def write_pivot_report(
         ax.bar(x + 0.2, srt["hedged_return"], width=0.4, label="with BTC hedge")
     ax.set_xticks(x, srt["event_id"], rotation=90, fontsize=7)
     ax.axhline(0, color="k", lw=0.6)
-    ax.set_ylabel("return after costs")
-    ax.legend()
+    ax.set_ylabel("trade return after costs")
+    ax.set_xlabel("event (in order of entry)")
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     show = [c for c in ["event_id", "ticker", "event_type", "timing", "date", "direction", "entry_date",
                         "entry_price", "exit_date", "exit_price", "exit_reason", "return", "hedge_beta",
@@ -260,7 +356,7 @@ def write_pivot_report(
             "events treated as independent (they are not: several share days).",
         ),
         Section("Trades in time order", figure=fig),
-        Section("Trade list", table=tr[show].set_index("event_id")),
+        Section("Trade list", table=tr[show].set_index("event_id"), csv="pivot_event_trades.csv"),
         Section(
             "Events not traded, and why", table=plan[plan["dropped"].fillna("") != ""][["dropped"]]
         ),
@@ -272,12 +368,10 @@ def write_pivot_report(
             Section(
                 "Grid over hold, stop and target (same events and costs)",
                 table=grid,
+                csv="pivot_event_grid.csv",
                 note=f"{len(grid)} rows = {len(grid)} trials on the same events: the best row's "
                 "t-statistic is not a test.",
             ),
         )
     meta = _meta(res, {"events traded": len(tr), "hedge": st.get("hedge")})
-    paths["html"] = render_page(
-        "Pivot-event trades", sections=sections, meta=meta, out_path=out / "pivot_event.html"
-    )
-    return paths
+    return Page("Pivot-event trades", sections, meta)

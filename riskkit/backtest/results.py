@@ -147,8 +147,23 @@ class BacktestResult:
         )
 
     # ------------------------------------------------------------------ plots
-    def plot(self, config: str | None = None, *, ax: Any = None) -> Any:
-        """Equity (top) and drawdown (bottom) of ``config`` (default: best Sharpe)."""
+    def plot(
+        self,
+        config: str | None = None,
+        *,
+        ax: Any = None,
+        benchmark: pd.Series | None = None,
+        benchmark_label: str = "buy and hold",
+        title: str | None = None,
+        log: bool = True,
+    ) -> Any:
+        """Equity (top) and drawdown (bottom) of ``config`` (default: best Sharpe).
+
+        ``benchmark``: another equity curve (e.g. buy and hold of the same span) drawn
+        beside it and in the drawdown panel; ``log``: equity on a log scale (default), so
+        that equal percentage moves look equal; ``title`` replaces the configuration key.
+        The figure is returned; no global matplotlib setting is changed.
+        """
         import matplotlib.pyplot as plt
 
         lab = config if config is not None else self.best("sharpe")
@@ -156,17 +171,31 @@ class BacktestResult:
             raise DataError(f"config {lab!r} not in this result.")
         eq = self.equity[lab].dropna()
         if ax is None:
-            fig, ax = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True, height_ratios=[3, 1.3])
+            fig, ax = plt.subplots(2, 1, figsize=(10, 5.5), sharex=True, height_ratios=[3, 1.3])
         else:
             fig = ax[0].figure
-        ax[0].plot(eq.index, eq.to_numpy(), lw=1.2)
-        ax[0].set_ylabel("equity")
-        ax[0].set_title(f"{lab}")
         init = float(self.settings.get("init_cash", eq.iloc[0]))
-        wealth = np.concatenate([[init], eq.to_numpy()])
-        dd = (wealth / np.maximum.accumulate(wealth) - 1.0)[1:]
-        ax[1].fill_between(eq.index, dd, 0.0, color="tab:red", alpha=0.4)
-        ax[1].set_ylabel("drawdown")
+        curves = [(eq, "strategy", "tab:blue")]
+        if benchmark is not None:
+            curves.append((benchmark.dropna(), benchmark_label, "tab:gray"))
+        for curve, name, color in curves:
+            ax[0].plot(curve.index, curve.to_numpy(), lw=1.1, label=name, color=color)
+            wealth = np.concatenate([[init], curve.to_numpy()])
+            dd = (wealth / np.maximum.accumulate(wealth) - 1.0)[1:]
+            if name == "strategy":
+                ax[1].fill_between(curve.index, 100 * dd, 0.0, color="tab:blue", alpha=0.35,
+                                   label=name)  # fmt: skip
+            else:
+                ax[1].plot(curve.index, 100 * dd, lw=0.8, color=color, label=name)
+        if log and bool((eq > 0).all()):
+            ax[0].set_yscale("log")
+        ax[0].set_ylabel("equity, USD" + (" (log scale)" if log else ""))
+        ax[0].set_title(title if title is not None else f"{lab}")
+        ax[0].grid(alpha=0.3)
+        ax[1].set_ylabel("drawdown, %")
+        ax[1].set_xlabel("date")
+        ax[1].grid(alpha=0.3)
+        ax[0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         fig.tight_layout()
         return fig
 
@@ -187,9 +216,11 @@ def heatmap(
     *,
     metric: str = "sharpe",
     where: dict[str, Any] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> Any:
     """Heatmap figure of ``metric`` over columns ``x`` and ``y`` of a sweep table (mean
-    over the other columns), after filtering rows with ``where``."""
+    over the other columns), after filtering rows with ``where``; ``labels`` maps column
+    keys to the axis and colour-bar labels shown (default: the keys)."""
     import matplotlib.pyplot as plt
 
     tab = table
@@ -205,14 +236,15 @@ def heatmap(
     ax.grid(False)
     ax.set_xticks(range(piv.shape[1]), [str(v) for v in piv.columns], rotation=30, ha="right")
     ax.set_yticks(range(piv.shape[0]), [str(v) for v in piv.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    names = labels or {}
+    ax.set_xlabel(names.get(x, x))
+    ax.set_ylabel(names.get(y, y))
     for (i, j), v in np.ndenumerate(piv.to_numpy(dtype=float)):
         if np.isfinite(v):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8)
-    fig.colorbar(im, ax=ax, label=metric)
+    fig.colorbar(im, ax=ax, label=names.get(metric, metric))
     title = ", ".join(f"{k}={v}" for k, v in (where or {}).items())
-    ax.set_title(f"{metric} {title}".strip())
+    ax.set_title(f"{names.get(metric, metric)} {title}".strip())
     fig.tight_layout()
     return fig
 

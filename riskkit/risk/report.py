@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -25,6 +25,9 @@ from riskkit.risk.ratios import performance_table
 from riskkit.risk.stress import StressResult, stress_test
 from riskkit.risk.var import VAR_METHODS, VaRTable, var_table
 from riskkit.risk.var_backtest import var_backtest_table
+
+if TYPE_CHECKING:
+    from riskkit.report import Page
 
 __all__ = ["RiskReport", "build_risk_report"]
 
@@ -140,11 +143,20 @@ class RiskReport:
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """Write ``risk_report.html``, one CSV per table and ``risk_summary.json``."""
-        from riskkit.report import Section, render_page, write_csv
+        paths: dict[str, Path] = {}
+        page = self.page(out_dir, paths=paths)
+        paths["html"] = page.write(Path(out_dir) / "risk_report.html")
+        return paths
+
+    def page(self, out_dir: str | Path, *, paths: dict[str, Path] | None = None) -> Page:
+        """Write one CSV per table and ``risk_summary.json`` to ``out_dir``; return the
+        page's sections (each table links its CSV). ``paths``, when given, receives the
+        written files by stem."""
+        from riskkit.report import Page, Section, write_csv
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths: dict[str, Path] = {}
+        paths = {} if paths is None else paths
         for stem, frame in self.tables().items():
             paths[stem] = write_csv(frame, out / f"{stem}.csv")
         summary = {
@@ -167,16 +179,26 @@ class RiskReport:
                 note="Rows: methods; columns: assets, each on its own calendar "
                 "(BTC-USD on 7-day data). CVaR table follows.",
                 float_format="{:.4f}",
+                formats={"*": "percent"},
             ),
-            Section(f"CVaR {lvl}", table=self.var.cvar),
+            Section(f"CVaR {lvl}", table=self.var.cvar, formats={"*": "percent"}),
             Section(
                 "VaR backtests (rolling out-of-sample forecast, data up to t-1)",
                 table=self.backtests.drop(columns=["start", "end"]),
+                csv="var_backtests.csv",
                 note="Kupiec POF (chi2(1)), Christoffersen independence (chi2(1)), "
                 "conditional coverage (chi2(2)); small p-values reject the VaR model.",
             ),
             Section("Performance and annualisation", table=self.performance),
-            Section("Drawdowns", figure=_underwater_figure(self.underwater), table=self.drawdowns),
+            Section(
+                "Drawdowns",
+                figure=_underwater_figure(self.underwater),
+                table=self.drawdowns,
+                csv="drawdowns.csv",
+                note="Drawdown from the running peak of wealth, which starts at 1 before the "
+                "first return: a series that falls from its first day has no peak date (shown "
+                "as a dash), its peak being the start.",
+            ),
         ]
         if self.betas is not None:
             sections.append(
@@ -207,40 +229,43 @@ class RiskReport:
             sections.append(
                 Section("Stress scenarios (returns, loss < 0)", table=self.stress.to_frame())
             )
-        paths["html"] = render_page(
-            "riskkit risk report",
-            sections=sections,
-            meta={k: str(v) for k, v in self.meta.items()},
-            out_path=out / "risk_report.html",
-        )
-        return paths
+        return Page("riskkit risk report", sections, {k: str(v) for k, v in self.meta.items()})
 
 
 def _underwater_figure(dd: pd.DataFrame):
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(9, 3.5))
+    fig, ax = plt.subplots(figsize=(10, 3.8))
     for col in dd.columns:
         s = dd[col].dropna()
         ax.plot(s.index, 100 * s.to_numpy(), lw=0.9, label=str(col))
-    ax.set_ylabel("drawdown, %")
+    ax.set_ylabel("drawdown from running peak, %")
+    ax.set_xlabel("date")
     ax.set_title("Underwater curves")
-    ax.legend(fontsize=7, ncol=3)
+    ax.grid(alpha=0.3)
+    # outside the axes, so that no line is covered
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.tight_layout()
     return fig
 
 
 def _heatmap(corr: pd.DataFrame):
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5, 4))
+    n = len(corr)
+    size = max(4.5, 0.75 * n + 2)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
     im = ax.imshow(corr.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
-    ax.set_xticks(range(len(corr)), [str(c) for c in corr.columns], rotation=45, ha="right")
-    ax.set_yticks(range(len(corr)), [str(c) for c in corr.index])
-    for i in range(len(corr)):
-        for j in range(len(corr)):
+    ax.set_xticks(range(n), [str(c) for c in corr.columns], rotation=45, ha="right", fontsize=9)
+    ax.set_yticks(range(n), [str(c) for c in corr.index], fontsize=9)
+    for i in range(n):
+        for j in range(n):
             val = float(corr.to_numpy()[i, j])
-            ax.text(j, i, f"{val:.2f}", ha="center", va="center", fontsize=7)
-    fig.colorbar(im, ax=ax)
+            ax.text(j, i, f"{val:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if abs(val) > 0.6 else "black")  # fmt: skip
+    fig.colorbar(im, ax=ax, label="correlation")
+    ax.set_title("Correlation of session returns")
+    fig.tight_layout()
     return fig
 
 
