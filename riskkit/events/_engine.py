@@ -19,11 +19,14 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from riskkit._errors import DataError
 from riskkit.events import _kernels as K
 from riskkit.events import stats
+from riskkit.events._extra_tests import NEW_TESTS, extra_rows
 from riskkit.events._grouptests import TEST_COLUMNS, _row
 
 __all__ = [
+    "ALL_TESTS",
     "MODEL_CODE",
     "Estimates",
     "Grouping",
@@ -31,6 +34,7 @@ __all__ = [
     "cut_mask",
     "estimate",
     "panel_arrays",
+    "resolve_tests",
     "textbook_tests",
 ]
 
@@ -42,6 +46,25 @@ TESTS = (
     "rank_cz",
     "generalized_sign",
 )
+#: Every grouped test ``event_study(tests=...)`` can run: the textbook six, then issue 10's.
+ALL_TESTS = TESTS + NEW_TESTS
+
+
+def resolve_tests(tests: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``None``: the textbook six (:data:`TESTS`); ``"all"``: :data:`ALL_TESTS`; a name or
+    a list of names: those, in :data:`ALL_TESTS` order. Unknown names raise DataError."""
+    if tests is None:
+        return TESTS
+    if isinstance(tests, str):
+        tests = ALL_TESTS if tests == "all" else (tests,)
+    names = [str(t) for t in tests]
+    bad = [t for t in names if t not in ALL_TESTS]
+    if bad or not names:
+        raise DataError(
+            f"tests={list(names)!r}: unknown test(s) {bad or 'none given'}; use None (the "
+            f"textbook six), 'all', or names from {list(ALL_TESTS)}."
+        )
+    return tuple(t for t in ALL_TESTS if t in names)
 
 
 @dataclass(frozen=True)
@@ -294,6 +317,8 @@ def textbook_tests(
     seed: int = 0,
     tests: Sequence[str] = TESTS,
     kp_path: str | None = None,
+    n_boot: int = 999,
+    boot_weights: str = "rademacher",
 ) -> pd.DataFrame:
     """The textbook grouped tests of every group of every grouping, for every window.
 
@@ -311,6 +336,10 @@ def textbook_tests(
     residuals, ``O(E)`` a pair), ``"prefix"`` (from running sums per pair of firms,
     ``O(k^2)`` a pair) or ``"auto"`` (running sums for the firm pairs where they are
     cheaper; the default, :data:`KP_PATH`). The two agree to rounding (tested).
+
+    The tests of :data:`riskkit.events._extra_tests.NEW_TESTS` (GRANK, GARCH-standardized,
+    wild bootstrap with ``n_boot`` draws of ``boot_weights``, seeded by ``seed``) follow
+    each group's textbook rows when named in ``tests``.
     """
     n_ev = est.status.size
     offsets = np.cumsum([0] + [len(g.labels) for g in groupings])
@@ -327,7 +356,7 @@ def textbook_tests(
     n_rows = int(est.taus[-1] - row0 + 1)
     wins = est.windows
     # Kolari-Pynnonen pair sums, all windows and groups in one sweep
-    need_kp = "kolari_pynnonen" in tests
+    need_kp = "kolari_pynnonen" in tests or "bootstrap_kp" in tests
     kp_sum = np.zeros((len(wins), n_groups))
     if need_kp and n_ev:
         a_u = min(w.a for w in wins)
@@ -427,6 +456,10 @@ def textbook_tests(
                 )
                 members_of[(c, g_code, w_i)] = members
     keys = sorted(per_group)  # grouping, label, window: the order of the table
+    extra = extra_rows(est, groupings, members_of, kp_sum, offsets, tests, n_boot=n_boot,
+                       weights=boot_weights, seed=seed)  # fmt: skip
+    for key, rows in extra.items():
+        per_group[key].extend(rows)
     if placebo > 0:  # one generator, drawn in table order (reproducible with seed)
         rng = np.random.default_rng(seed)
         for key in keys:

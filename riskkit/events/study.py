@@ -131,6 +131,9 @@ def event_study(
     total_return: bool = True,
     placebo: int = 0,
     seed: int = 0,
+    tests: str | Sequence[str] | None = None,
+    bootstrap: int = 999,
+    bootstrap_weights: Literal["rademacher", "mammen"] = "rademacher",
 ) -> EventStudyResult:
     """Run an event study: abnormal returns, CARs and their tests.
 
@@ -178,7 +181,18 @@ def event_study(
         window of each event's own estimation-period residuals (non-event dates, before
         the event: no look-ahead).
     seed
-        Seed of the placebo draws.
+        Seed of the placebo draws and of the wild bootstrap.
+    tests
+        Grouped tests (textbook conventions): None for the textbook six
+        (cross_sectional_t, patell_z, bmp, kolari_pynnonen, rank_cz, generalized_sign),
+        ``"all"`` for those and the issue-10 tests, or a list of names from
+        ``_engine.ALL_TESTS``: ``grank_t``, ``grank_z`` (Kolari-Pynnönen 2011 generalized
+        rank, :mod:`riskkit.events.grank`), ``garch_bmp``, ``garch_z`` (GARCH(1,1)-
+        standardized CARs, :mod:`riskkit.events.garch_ar`; one ``arch`` fit per event,
+        about 8 ms each), ``bootstrap_bmp``, ``bootstrap_kp`` (wild bootstrap,
+        :mod:`riskkit.events.bootstrap`). Adjusted p-values: ``result.tests(adjust=True)``.
+    bootstrap, bootstrap_weights
+        Wild-bootstrap draws ``B`` and weights (``"rademacher"`` or ``"mammen"``).
 
     Returns
     -------
@@ -243,6 +257,12 @@ def event_study(
     ):
         check_count(label, value, least)
     wins = check_windows(windows, estimation, gap)
+    test_names = _engine.resolve_tests(tests)
+    check_count("bootstrap", bootstrap, 1)
+    if bootstrap_weights not in ("rademacher", "mammen"):
+        raise DataError(f"bootstrap_weights={bootstrap_weights!r}; use 'rademacher' or 'mammen'.")
+    if conventions == "estudy2" and tests is not None:
+        raise DataError("tests= applies to conventions='textbook'; estudy2 runs its own tests.")
     if int(min_estimation_obs) < 5:
         raise DataError(
             f"min_estimation_obs={min_estimation_obs} is too small; use at least 5 (the "
@@ -315,11 +335,12 @@ def event_study(
     if conventions == "estudy2":
         first_factor = x[:, 0] if x.shape[1] else None
         data = _frames.event_data(est, idx, ev, grid, first_factor)
-        tests = estudy2_tests(data, wins)
+        table = estudy2_tests(data, wins)
     else:
-        tests = _engine.textbook_tests(
-            est, widened, _groupings(ev, est.fitted), placebo=placebo, seed=seed
-        )
+        table = _engine.textbook_tests(
+            est, widened, _groupings(ev, est.fitted), placebo=placebo, seed=seed,
+            tests=test_names, n_boot=bootstrap, boot_weights=bootstrap_weights,
+        )  # fmt: skip
 
     bar.update()
     bar.close()
@@ -356,7 +377,7 @@ def event_study(
         cars=cars,
         params=params,
         abnormal_returns=ar,
-        test_table=tests,
+        test_table=table,
         skipped=skipped_df,
         overlaps=overlaps,
         notes=tuple(notes),
