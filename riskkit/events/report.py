@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from riskkit.events.multiple import STAR_RULE
 from riskkit.events.results import EventStudyResult
 
 if TYPE_CHECKING:
@@ -96,7 +97,14 @@ _METHOD = (
     "cross-sectional t, Patell Z, BMP (1991), Kolari-Pynnonen (2010) adjusted BMP with the "
     "residual correlation of events whose windows share calendar dates, Corrado-Zivney rank, "
     "Cowan generalized sign. Unknown-timing events have windows widened to day +1. "
-    "Overlapping same-firm event windows are removed from estimation samples by default."
+    "Overlapping same-firm event windows are removed from estimation samples by default. "
+    "With event_study(tests='all'): Kolari-Pynnonen (2011) GRANK-T/GRANK-Z (each event's "
+    "standardized CAR, re-standardized by the cross-sectional sd, ranked among its "
+    "standardized estimation residuals), GARCH(1,1)-standardized BMP and Z (arch fit per "
+    "event, variance forecast from the day before the window), wild-bootstrap p-values "
+    "(B draws of Rademacher or Mammen weights on the centred standardized CARs) of BMP and "
+    "Kolari-Pynnonen. p_holm / p_bh: Holm and Benjamini-Hochberg adjusted over each group's "
+    "table (statsmodels multipletests)."
 )
 
 
@@ -170,18 +178,21 @@ def event_page(
         m = res.model
         write_csv(res.to_frame(), out / f"cars_{m}.csv", index=False)
         write_csv(res.abnormal_returns, out / f"abnormal_returns_{m}.csv")
-        write_csv(res.tests(), out / f"tests_{m}.csv", index=False)
+        tests = res.tests(adjust=True)
+        write_csv(tests, out / f"tests_{m}.csv", index=False)
         write_csv(res.params, out / f"params_{m}.csv", index=False)
         write_csv(res.skipped, out / f"skipped_{m}.csv", index=False)
-        tests = res.tests()
+        firm = _firm_section(tests, m)
+        if firm is not None:
+            sections.append(firm)
         for gb, label in (
             ("all", "all events"),
             ("scope", "firm vs market-wide events"),
             ("event_type", "by event type"),
         ):
-            t = tests[tests["group_by"] == gb].drop(columns="group_by")
+            t = tests[tests["group_by"] == gb].drop(columns=["group_by", "signif"])
             if len(t):
-                sections.append(Section(f"Tests, {label} ({m} model)", table=t))
+                sections.append(Section(f"Tests, {label} ({m} model)", table=t, note=STAR_RULE))
         sections.append(_figure_section(res, key_events))
         cars = res.to_frame()
         if len(cars):
@@ -238,17 +249,69 @@ def _figure_section(res: EventStudyResult, key_events: Sequence[str]):
 
     from riskkit.report import Section
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
     res.plot(ax=axes[0])
     axes[0].set_title(f"CAAR, all events ({res.model})")
-    ids = [e for e in key_events if e in res.abnormal_returns.columns]
-    if ids:
-        res.plot(event_ids=ids, ax=axes[1])
-        axes[1].set_title(f"Key events ({res.model})")
+    ev = res.events
+    own = ev.loc[(ev["parent_id"] == ev["event_id"]) & (ev["status"] == "estimated"), "event_id"]
+    if len(own):
+        res.plot(event_ids=list(own), ax=axes[1])
+        axes[1].set_title(f"CAAR, firm events ({res.model})")
     else:
         axes[1].set_visible(False)
+    ids = [e for e in key_events if e in res.abnormal_returns.columns]
+    if ids:
+        res.plot(event_ids=ids, ax=axes[2])
+        axes[2].set_title(f"Key events ({res.model})")
+    else:
+        axes[2].set_visible(False)
     fig.tight_layout()
-    return Section(f"CAR paths ({res.model} model)", figure=fig)
+    return Section(
+        f"CAR paths ({res.model} model)",
+        figure=fig,
+        note="Grey band: CAAR +- 1.96 cross-sectional s.e. (five events or more); for fewer, "
+        "each event's CAR +- 1.96 s sqrt(days).",
+    )
+
+
+#: Windows the firm-event verdict reads (day 0 and the three-day CAR).
+_VERDICT_WINDOWS = ("[0,0]", "[-1,1]")
+
+
+def _firm_section(tests: pd.DataFrame, model: str):
+    """The firm events' tests at day 0 and [-1,+1], opened by a sentence from the numbers:
+    how many tests reject at 5% before and after the Holm and BH adjustments."""
+    from riskkit.report import Section
+
+    sub = tests[(tests["group_by"] == "scope") & (tests["group"] == "firm")]
+    sub = sub[sub["window"].isin(_VERDICT_WINDOWS)]
+    if sub.empty:
+        return None
+    words = []
+    for win in _VERDICT_WINDOWS:
+        w = sub[sub["window"] == win]
+        if w.empty:
+            continue
+        m = int(w["p_value"].notna().sum())
+        raw, holm, bh = ((w[c] <= 0.05).sum() for c in ("p_value", "p_holm", "p_bh"))
+        day = "day 0" if win == "[0,0]" else f"CAR{win}"
+        kept = ", ".join(w.loc[w["p_holm"] <= 0.05, "test"])
+        words.append(
+            f"{day}: {raw} of {m} tests reject at 5% unadjusted, {holm} after Holm"
+            + (f" ({kept})" if kept else "")
+            + f", {bh} after Benjamini-Hochberg (CAAR {100 * float(w['estimate'].iloc[0]):+.2f}%)"
+        )
+    words.append(
+        "Patell's Z and the GARCH Z assume the event leaves the variance unchanged; BMP, "
+        "Kolari-Pynnonen, GRANK and the bootstrap do not"
+    )
+    n = int(sub["n"].max())
+    table = sub.drop(columns=["group_by", "group", "signif"])
+    return Section(
+        f"Firm events (N = {n}): every test at day 0 and [-1,+1] ({model} model)",
+        table=table,
+        note="; ".join(words) + ". " + STAR_RULE,
+    )
 
 
 def simulation_page(

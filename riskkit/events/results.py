@@ -85,10 +85,27 @@ class EventStudyResult:
         """
         return self.cars.copy()
 
-    def tests(self) -> pd.DataFrame:
+    def tests(
+        self, *, adjust: bool = False, by: tuple[str, ...] = ("group_by", "group")
+    ) -> pd.DataFrame:
         """Tidy frame of every grouped test: ``group_by, group, window, test, estimate,
-        statistic, p_value, df, n, signif`` (``df = inf``: normal reference)."""
-        return self.test_table.copy()
+        statistic, p_value, df, n, signif`` (``df = inf``: normal reference; ``signif``
+        marks the unadjusted p-value).
+
+        Parameters
+        ----------
+        adjust
+            Add ``p_holm``, ``p_bh`` (Holm and Benjamini-Hochberg adjusted p-values over
+            each family) and ``stars`` (from ``p_holm``), see
+            :func:`riskkit.events.multiple.adjust_pvalues`.
+        by
+            Columns defining a family (default: one group's table, all windows and tests).
+        """
+        if not adjust:
+            return self.test_table.copy()
+        from riskkit.events.multiple import adjust_pvalues
+
+        return adjust_pvalues(self.test_table, by=by)
 
     def event(self, event_id: str) -> pd.DataFrame:
         """The :meth:`to_frame` rows of one event (by its id)."""
