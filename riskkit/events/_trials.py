@@ -42,14 +42,16 @@ def stacked_trials(
     gap: int,
     min_estimation_obs: int,
     effect: float,
+    tests: Sequence[str] = _engine.TESTS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Grouped tests of every trial, and per event whether it was estimated (and why not).
 
     Returns
     -------
     tests, events
-        ``tests``: the textbook test rows with ``trial`` (int) instead of ``group_by,
-        group``. ``events``: ``trial, estimated, reason`` per pseudo-event.
+        ``tests``: the test rows (``tests``: names, default the textbook six) with
+        ``trial`` (int) instead of ``group_by, group``. ``events``: ``trial, estimated,
+        reason`` per pseudo-event.
     """
     grid = pd.DatetimeIndex(returns.index)
     firm = pd.Index(returns.columns).get_indexer(pd.Index(tickers)).astype(np.int64)
@@ -67,13 +69,13 @@ def stacked_trials(
     grouping = _engine.Grouping(
         "trial", tuple(str(v) for v in labels), np.where(est.fitted, codes, -1)
     )
-    tests = _engine.textbook_tests(est, np.zeros(firm.size, dtype=bool), [grouping])
-    tests = tests.assign(
-        trial=labels[pd.Index(grouping.labels).get_indexer(pd.Index(tests["group"]))]
+    table = _engine.textbook_tests(est, np.zeros(firm.size, dtype=bool), [grouping], tests=tests)
+    table = table.assign(
+        trial=labels[pd.Index(grouping.labels).get_indexer(pd.Index(table["group"]))]
     )
     reason = np.full(firm.size, "", dtype=object)
     reason[~valid] = "no return on day 0"
     for code, text in _STATUS.items():
         reason[est.status == code] = text
     events = pd.DataFrame({"trial": trial, "estimated": est.fitted, "reason": reason})
-    return tests.drop(columns=["group_by", "group"]), events
+    return table.drop(columns=["group_by", "group"]), events

@@ -2,7 +2,7 @@
 
 The constant-variance standardization of Patell and BMP treats a calm estimation year and
 a turbulent one alike. Here each event's estimation residuals get a GARCH(1,1) (the
-``arch`` package, one fit per event: ``arch`` does the optimisation, about 8 ms an event
+``arch`` package, one fit per event: ``arch`` does the optimisation, about 50 ms an event
 on this machine), the variance recursion is run with the fitted parameters through the
 gap days up to the day before the first window day, and the window's ARs are standardized
 by the multi-step conditional variance forecast from there (never updated with a window

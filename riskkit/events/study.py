@@ -189,7 +189,7 @@ def event_study(
         ``_engine.ALL_TESTS``: ``grank_t``, ``grank_z`` (Kolari-Pynnönen 2011 generalized
         rank, :mod:`riskkit.events.grank`), ``garch_bmp``, ``garch_z`` (GARCH(1,1)-
         standardized CARs, :mod:`riskkit.events.garch_ar`; one ``arch`` fit per event,
-        about 8 ms each), ``bootstrap_bmp``, ``bootstrap_kp`` (wild bootstrap,
+        about 50 ms each), ``bootstrap_bmp``, ``bootstrap_kp`` (wild bootstrap,
         :mod:`riskkit.events.bootstrap`). Adjusted p-values: ``result.tests(adjust=True)``.
     bootstrap, bootstrap_weights
         Wild-bootstrap draws ``B`` and weights (``"rademacher"`` or ``"mammen"``).
