@@ -10,3 +10,15 @@ import tempfile
 os.environ["RISKKIT_OFFLINE"] = "1"
 os.environ.setdefault("RISKKIT_CACHE_DIR", tempfile.mkdtemp(prefix="riskkit-test-cache-"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def main_job(tmp_path_factory: pytest.TempPathFactory):
+    """The main job (``riskkit report``) on the bundled study, run once per test session
+    (about a minute): the summary, page and browser tests read it."""
+    from riskkit.studies import run_full_report
+
+    return run_full_report(tmp_path_factory.mktemp("main_job"))

@@ -1,12 +1,15 @@
-"""Issue 13, item 5: the event-study page rendered by a real browser (headless chromium).
+"""Issue 13, item 5: the whole report rendered by a real browser (headless chromium).
 
-The page is the main job's event-study page (both models and the catalog audit, on the
-bundled data: a few seconds; the whole main job takes about 20). Chromium takes a
-screenshot, then dumps the DOM of a copy of the page with a small probe script that
-records, once the page has loaded, the page's scroll width, every script or resource
-error, and every image that failed to decode. The test checks: no console messages at
-all (the page has no script of its own), every section heading, table and figure of the
-file is in the rendered DOM, every image decoded, and the page is at most 1,400 px wide.
+The page is the main job's ``index.html`` (the bundled study: every part on one page; the
+session fixture ``main_job`` runs it once). Chromium takes a screenshot of the top of the
+page (copied to ``$RISKKIT_SCREENSHOT`` when set: ``docs/report_top.png`` is made so),
+then dumps the DOM of a copy of the page with a small probe script that records, once the
+page has loaded, the page's scroll width, every script or resource error, every image that
+failed to decode, and the key-figures table's values after a click on its header (the
+page's own sort script). The test checks: no console messages at all, every section
+heading (h2 and h3), table and figure of the file is in the rendered DOM, every part's
+section is there, every image decoded, the click sorted the column, and the page is at
+most 1,400 px wide.
 
 Skipped only when no chromium binary is on the PATH *and* the environment variable ``CI``
 is unset (or ``0``/``false``); under ``CI=true`` a missing browser fails the test
@@ -20,7 +23,6 @@ import os
 import re
 import shutil
 import subprocess
-import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -54,6 +56,16 @@ window.addEventListener("load", function () {
   });
   document.body.appendChild(out);
 });
+window.addEventListener("load", function () {
+  /* the page's sort script: a click on the key-figures table's "value" header */
+  var table = document.querySelector("table.data");
+  table.querySelectorAll("thead th")[1].click();
+  var probe = document.getElementById("riskkit-probe");
+  var data = JSON.parse(probe.textContent);
+  data.sortedValues = Array.prototype.map.call(table.tBodies[0].rows,
+                                               function (r) { return r.cells[1].textContent; });
+  probe.textContent = JSON.stringify(data);
+});
 </script>"""
 
 
@@ -79,7 +91,7 @@ def _browser() -> str:
 
 
 class _Outline(HTMLParser):
-    """Section headings (h2 text), tables and figures (img/svg) of an HTML document."""
+    """Section headings (h2 and h3 text), tables and figures (img/svg) of an HTML document."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -90,8 +102,8 @@ class _Outline(HTMLParser):
         self._in: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "h2":
-            self._in, self._text = "h2", ""
+        if tag in ("h2", "h3"):
+            self._in, self._text = tag, ""
         elif tag == "pre" and ("id", "riskkit-probe") in attrs:
             self._in, self._text = "probe", ""
         elif tag == "table":
@@ -104,7 +116,7 @@ class _Outline(HTMLParser):
             self._text += data
 
     def handle_endtag(self, tag: str) -> None:
-        if self._in == "h2" and tag == "h2":
+        if self._in in ("h2", "h3") and tag == self._in:
             self.headings.append(" ".join(self._text.split()))
             self._in = None
         elif self._in == "probe" and tag == "pre":
@@ -126,37 +138,45 @@ def _chromium(browser: str, profile: Path, *args: str) -> subprocess.CompletedPr
 
 
 @pytest.fixture(scope="module")
-def event_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from riskkit import RiskkitWarning
-    from riskkit.events import audit_catalog, event_study, write_event_report
-
-    out = tmp_path_factory.mktemp("report") / "event_study"
-    with warnings.catch_warnings():  # the bundled catalog's skips, listed on the page
-        warnings.simplefilter("ignore", RiskkitWarning)
-        results = [event_study(model=m) for m in ("market", "market_btc")]
-    return write_event_report(results, out, audit=audit_catalog())
+def report_page(main_job) -> Path:
+    return main_job.index
 
 
-def test_event_study_page_in_headless_chromium(event_page: Path, tmp_path: Path) -> None:
+def _percent(text: str) -> float:
+    return float(text.replace("\u2212", "-").replace("%", "").replace(",", "")) / 100
+
+
+def test_whole_report_in_headless_chromium(report_page: Path, tmp_path: Path) -> None:
     browser = _browser()
-    source = event_page.read_text(encoding="utf-8")
+    source = report_page.read_text(encoding="utf-8")
     expected = _outline(source)
-    assert expected.tables > 0 and expected.figures > 0
-    for start in ("Key events", "Tests, all events", "CAR paths", "Per-event CARs", "Method"):
+    assert expected.tables > 20 and expected.figures > 8
+    for start in ("Summary", "Key figures", "Contents", "Events: what the announcements did",
+                  "Key events", "Tests, all events", "CAR paths", "Per-event CARs",
+                  "Events: how far to trust the tests", "Rejection rates", "Risk",
+                  "VaR and CVaR", "Drawdowns", "Correlation", "Backtests: did stop-losses help?",
+                  "Best configuration per ticker", "Walk-forward", "Deflated Sharpe",
+                  "Backtests: trading the announcements", "Trade list", "Data check",
+                  "Provenance", "Library versions", "Configuration"):  # fmt: skip
         assert any(h.startswith(start) for h in expected.headings), (start, expected.headings)
 
-    shot = tmp_path / "event_study.png"
-    run = _chromium(browser, tmp_path / "profile-shot", f"--screenshot={shot}", event_page.as_uri())
+    shot = tmp_path / "report_top.png"
+    run = _chromium(
+        browser, tmp_path / "profile-shot", f"--screenshot={shot}", report_page.as_uri()
+    )
     assert shot.is_file(), run.stderr[-2000:]
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == MAX_WIDTH
+    if os.environ.get("RISKKIT_SCREENSHOT"):
+        shutil.copyfile(shot, os.environ["RISKKIT_SCREENSHOT"])
 
-    probed = event_page.with_name("probed_" + event_page.name)
+    probed = report_page.with_name("probed_" + report_page.name)
     probed.write_text(source.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
     run = _chromium(
         browser, tmp_path / "profile-dom", "--enable-logging=stderr", "--v=0", "--dump-dom",
         probed.as_uri(),
     )  # fmt: skip
+    probed.unlink()
     console = [ln for ln in run.stderr.splitlines() if re.search(r":CONSOLE[:(]", ln)]
     assert console == [], console
     dom = _outline(run.stdout)
@@ -168,3 +188,5 @@ def test_event_study_page_in_headless_chromium(event_page: Path, tmp_path: Path)
     assert dom.figures == expected.figures == probe["images"]
     assert probe["brokenImages"] == []
     assert probe["scrollWidth"] <= MAX_WIDTH, probe
+    values = [_percent(v) for v in probe["sortedValues"]]
+    assert len(values) >= 5 and values == sorted(values), probe["sortedValues"]

@@ -251,10 +251,8 @@ def test_summary_html_escapes_and_provenance_table():
 
 
 @pytest.fixture(scope="module")
-def real_run(tmp_path_factory):
-    from riskkit.studies import run_full_report
-
-    return run_full_report(tmp_path_factory.mktemp("report"))
+def real_run(main_job):
+    return main_job
 
 
 def test_real_run_index_opens_with_its_sentences(real_run):
@@ -269,9 +267,24 @@ def test_real_run_index_opens_with_its_sentences(real_run):
                    "deflated Sharpe", "Walk-forward", "Placebo check"):  # fmt: skip
         assert needle in text, needle
     # summary first, then contents with anchors, then provenance
-    assert page.index(">Summary<") < page.index(">Contents<") < page.index("Provenance: data")
-    for anchor in ("summary", "key-figures", "key-events", "data-check", "provenance",
-                   "versions", "run-time", "configuration"):  # fmt: skip
-        assert f'id="{anchor}"' in page and f'href="#{anchor}"' in page, anchor
-    assert 'href="stop_loss/stop_loss.html"' in page
-    assert "2021-01-04" in page and "pandas" in page
+    # one page: summary, key figures, contents, then every part, then provenance
+    order = [">Summary<", ">Key figures<", ">Contents<", ">Events: what the announcements did<",
+             ">Risk<", ">Backtests: did stop-losses help?<", ">Backtests: trading the announcements<",
+             ">Data check<", ">Provenance<"]  # fmt: skip
+    pos = [page.index(h) for h in order]
+    assert pos == sorted(pos), order
+    # every section is in the contents, linked by its anchor
+    import re
+
+    ids = re.findall(r'<section id="([^"]+)"', page)
+    assert len(ids) > 30
+    for anchor in ids:
+        if anchor != "contents":
+            assert f'href="#{anchor}"' in page, anchor
+    # the CSVs the page links exist; no part writes a page of its own in the main job
+    links = re.findall(r'href="([^"#]+\.(?:csv|toml))"', page)
+    assert "stop_loss/stop_loss_results.csv" in links and "study.toml" in links
+    for link in links:
+        assert (real_run.out_dir / link).is_file(), link
+    assert not list(real_run.out_dir.glob("*/*.html"))
+    assert "2021-01-04" in page and "pandas" in page and "SOURCES.md" in page

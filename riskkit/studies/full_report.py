@@ -1,34 +1,39 @@
-"""The main job: every report on the bundled data, with one index page linking them.
+"""The main job: every part of the study, written as one self-contained page.
 
-The top floor of the library: it runs every area (events, risk, both backtest studies) and
-renders the index with the HTML renderer of :mod:`riskkit.report`. ``riskkit report`` is a
-few lines over :func:`run_full_report`.
+The top floor of the library: it runs every area (events, risk, both backtest studies) on
+the study's configuration (:mod:`riskkit.studies.config`; the bundled study by default)
+and renders one page, ``index.html``, with the HTML renderer of :mod:`riskkit.report`; the
+CSVs behind its tables sit in one folder per part. ``riskkit report`` is a few lines over
+:func:`run_full_report`.
 
-The index opens with a summary in plain words whose every sentence is generated from the
+The page opens with a summary in plain words whose every sentence is generated from the
 result objects the steps computed (:mod:`riskkit.studies.summary`), then the key figures,
-a table of contents with anchors and links to the sub-pages, the key-event and data-check
-tables, and provenance (source and date range per ticker, library versions, run time per
-step, the configuration each step ran with).
+a nested table of contents, one section per part (each area's own page, nested), the data
+check, the warnings, and provenance (source and date range per ticker, the snapshot's
+note, library versions, run time per step, the effective configuration).
 """
 
 from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from riskkit.report.html import Section, render_page
+from riskkit.report.html import Page, Section, render_page
+from riskkit.studies.summary import key_figures
 
-__all__ = ["FullReport", "ReportStep", "run_full_report"]
+if TYPE_CHECKING:
+    from riskkit.events.results import EventStudyResult
+    from riskkit.studies.config import StudyConfig
 
-CORE_TICKERS = ("BITF", "IREN", "WULF", "HUT", "BTC-USD")
+__all__ = ["FullReport", "ReportStep", "pick_key_events", "run_full_report"]
 
 
 def warnings_html(messages: list[str]) -> str:
@@ -85,21 +90,32 @@ class FullReport:
     sentences: tuple[str, ...] = ()
 
     def summary(self) -> str:
-        lines = [f"riskkit report in {self.out_dir}", f"  index: {self.index}"]
-        width = max((len(name) for name in self.parts), default=0)
-        for name, p in self.parts.items():
+        """Where the page and each part's CSVs are, each step's seconds and warnings."""
+        total = sum(self.seconds.values())
+        lines = [f"riskkit report: {self.index}  ({total:.1f} s in all)"]
+        width = max((len(name) for name in self.seconds), default=0)
+        for name, secs in self.seconds.items():
             n = len(self.warnings.get(name, []))
-            lines.append(f"  {name:<{width}} {p}  ({self.seconds[name]:.1f} s, {n} warning(s))")
+            where = f"  CSVs in {self.parts[name]}" if name in self.parts else ""
+            warn = f", {n} warning(s)" if n else ""
+            lines.append(f"  {name.replace('_', ' '):<{width}} {secs:5.1f} s{warn}{where}")
         return "\n".join(lines)
 
 
-def _data_check_table() -> pd.DataFrame:
-    from riskkit.data import bundled_tickers, check_prices
+def _data_check_table(cfg: StudyConfig) -> pd.DataFrame:
+    """Per ticker: first and last date, rows, errors, findings. The bundled study checks the
+    whole snapshot; another source checks the study's tickers as loaded."""
+    from riskkit.data import bundled_tickers, check_prices, load_prices
     from riskkit.data.bundled import read_bundled
 
     rows = []
-    for t in bundled_tickers():
-        f = read_bundled(t)
+    if cfg.source == "bundled":
+        frames = {t: read_bundled(t) for t in bundled_tickers()}
+    else:
+        names = list(dict.fromkeys([*cfg.tickers, *cfg.stop_loss_tickers, "BTC-USD", cfg.market]))
+        px = load_prices(names, source=cfg.source)  # type: ignore[arg-type]
+        frames = {t: pd.DataFrame(px.xs(t, axis=1, level=1)).dropna(how="all") for t in names}
+    for t, f in frames.items():
         found = check_prices(f, t)
         rows.append(
             {
@@ -114,240 +130,279 @@ def _data_check_table() -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("ticker")
 
 
-#: Placebo trials in the main job's simulation page (bands about +-3 points at 5%; the
+#: Placebo trials in the main job's simulation section (bands about +-3 points at 5%; the
 #: README's table uses 1,000: ``riskkit event-simulate --trials 1000``).
 REPORT_TRIALS = 250
 
 
 def run_full_report(
-    out_dir: str | Path = "reports", *, on_step: Callable[[ReportStep], None] | None = None
+    out_dir: str | Path = "reports",
+    *,
+    config: StudyConfig | None = None,
+    on_step: Callable[[ReportStep], None] | None = None,
 ) -> FullReport:
     """Run the data check, event study, placebo simulation, risk report and both backtests;
-    link them.
-
-    Everything runs on the bundled snapshot (offline and reproducible); the individual
-    commands (``riskkit event-study``, ``riskkit risk``, ``riskkit backtest ...``) take
-    other sources and options.
+    write them as one self-contained page, ``index.html``, with the CSVs behind its tables.
 
     Parameters
     ----------
     out_dir
-        Folder for everything (``index.html`` plus one sub-folder per part).
+        Folder for everything: ``index.html``, ``study.toml`` (the effective
+        configuration) and one sub-folder of CSVs per part (``event_study/``,
+        ``event_simulation/``, ``risk/``, ``stop_loss/``, ``pivot_event/``), the folders the
+        single commands write their pages into with the same ``--out``.
+    config
+        The study (:class:`~riskkit.studies.config.StudyConfig`, e.g. from
+        :func:`~riskkit.studies.config.load_config`); None runs the bundled study on the
+        bundled snapshot, offline and reproducible.
     on_step
         Called with a :class:`ReportStep` when each step of ``REPORT_STEPS`` starts and
-        when it finishes (the command line prints a line each time; the library prints
+        when it finishes (the command line shows progress from it; the library prints
         nothing).
 
     Returns
     -------
     FullReport
-        Paths, timings, the warnings each part raised (also listed on the index page) and
-        the summary's sentences (``sentences``), as they open the index page.
+        Paths, timings, the warnings each part raised (also listed on the page) and the
+        summary's sentences (``sentences``), as they open the page.
     """
-    from riskkit.backtest.report import write_pivot_report, write_stop_loss_report
-    from riskkit.data import load_closes
-    from riskkit.events import audit_catalog, event_study, simulate, write_event_report
-    from riskkit.events.report import KEY_EVENTS, write_simulation_report
-    from riskkit.risk.report import build_risk_report
-    from riskkit.studies.pivot_event import run_pivot_events
-    from riskkit.studies.stop_loss import run_stop_loss_sweep
-    from riskkit.studies.summary import key_figures
+    from riskkit.studies.config import StudyConfig, dump_config
 
+    cfg = config if config is not None else StudyConfig()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    parts: dict[str, Path] = {}
     seconds: dict[str, float] = {}
     caught_by_part: dict[str, list[str]] = {}
+    pages: dict[str, Page] = {}
 
     def notify(name: str, secs: float | None = None) -> None:
         if on_step is not None:
             on_step(ReportStep(name, REPORT_STEPS.index(name) + 1, len(REPORT_STEPS), secs))
 
-    def step(name: str, fn):  # type: ignore[no-untyped-def]
+    def step(name: str, fn: Callable[[], Page]) -> None:
         notify(name)
         t0 = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            parts[name] = fn()
+            pages[name] = fn()
         seconds[name] = time.perf_counter() - t0
         caught_by_part[name] = sorted({str(w.message) for w in caught})
         notify(name, seconds[name])
 
     notify("data_check")
     t0 = time.perf_counter()
-    checks = _data_check_table()
-    check_secs = time.perf_counter() - t0
-    notify("data_check", check_secs)
+    checks = _data_check_table(cfg)
+    seconds["data_check"] = time.perf_counter() - t0
+    notify("data_check", seconds["data_check"])
 
     kept: dict[str, Any] = {}  # the steps' result objects, read by the summary
-
-    def events() -> Path:
-        results = [event_study(model=m) for m in EVENT_MODELS]
-        kept["event_study"] = results
-        return write_event_report(results, out / "event_study", audit=audit_catalog())
-
-    def placebo() -> Path:  # size and power of the tests on these names (README: 1000 trials)
-        res = simulate(30, n_trials=REPORT_TRIALS, effect=0.05, seed=0)
-        kept["event_simulation"] = res
-        return write_simulation_report(res, out / "event_simulation")
-
-    def risk() -> Path:
-        closes = load_closes([*CORE_TICKERS, "SPY"], source="bundled")
-        rep = build_risk_report(closes, assets=list(CORE_TICKERS), market="SPY")
-        kept["risk"], kept["sources"] = rep, dict(closes.attrs.get("riskkit_sources", {}))
-        return rep.write(out / "risk")["html"]
-
-    def stop_loss() -> Path:
-        res = run_stop_loss_sweep(source="bundled", progress=False)
-        kept["stop_loss"] = res
-        return write_stop_loss_report(res, out / "stop_loss")["html"]
-
-    def pivot() -> Path:
-        res = run_pivot_events(source="bundled")
-        kept["pivot_event"] = res
-        return write_pivot_report(res, out / "pivot_event")["html"]
-
-    step("event_study", events)
-    step("event_simulation", placebo)
-    step("risk", risk)
-    step("stop_loss", stop_loss)
-    step("pivot_event", pivot)
+    steps = _steps(cfg, out, kept)
+    for name in REPORT_STEPS[1:-1]:
+        step(name, steps[name])
 
     notify("index")
     t0 = time.perf_counter()
-    groups = summary_groups(kept)
+    (out / "study.toml").write_text(dump_config(cfg), encoding="utf-8")
+    key_events = pick_key_events(
+        kept.get("event_study", []), cfg.key_events, catalog=kept.get("catalog")
+    )
+    groups = summary_groups(kept, key_events=key_events)
     sections = [
-        Section("Summary", html=_anchor("summary") + summary_html(groups)),
+        Section("Summary", html=summary_html(groups)),
         Section(
             "Key figures",
-            html=_anchor("key-figures"),
             table=key_figures(
-                kept.get("event_study", []), KEY_EVENTS, kept.get("risk"), kept.get("stop_loss")
+                kept.get("event_study", []), key_events, kept.get("risk"), kept.get("stop_loss")
             ),
             formats={"value": "percent"},
             note="Returns and losses in percent (CVaR positive = loss); p: per-event t for "
             "one event, BMP / Kolari-Pynnönen for the CAAR.",
         ),
     ]
-    body: list[tuple[str, Section]] = []
-    key_csv = parts["event_study"].parent / "key_events.csv"
-    if key_csv.is_file():
-        body.append(
-            (
-                "key-events",
-                Section(
-                    "Key events: abnormal returns and CARs",
-                    table=pd.read_csv(key_csv),
-                    note="Market model and market + BTC two-factor model; Var(CAR) includes "
-                    "the prediction-error term. Details and all tests in the event-study report.",
-                ),
-            )
-        )
-    body.append(
-        (
-            "data-check",
-            Section(
-                "Data check (bundled snapshot)",
-                table=checks,
-                note="Errors: OHLC, non-positive, duplicate/unsorted dates. Warnings: missing "
-                "sessions, zero volume, runs of identical closes. Nothing is repaired.",
-            ),
+    for name, (heading, folder) in _PART_HEADINGS.items():
+        if name in pages:
+            sections += pages[name].nested(folder, heading=heading, note=_part_note(name, kept))
+    sections.append(
+        Section(
+            "Data check",
+            table=checks,
+            note="Errors: OHLC, non-positive, duplicate/unsorted dates. Warnings: missing "
+            "sessions, zero volume, runs of identical closes. Nothing is repaired.",
         )
     )
     for name, msgs in caught_by_part.items():
         if msgs:
-            body.append(
-                (
-                    f"warnings-{name.replace('_', '-')}",
-                    Section(
-                        f"Warnings raised by {name.replace('_', ' ')}", html=warnings_html(msgs)
-                    ),
-                )
+            sections.append(
+                Section(
+                    f"Warnings raised by the {name.replace('_', ' ')} step",
+                    html=warnings_html(msgs),
+                )  # fmt: skip
             )
-    seconds_now = {"data_check": check_secs, **seconds, "index": time.perf_counter() - t0}
-    body += [
-        (
-            "provenance",
-            Section(
-                "Provenance: data",
-                table=provenance_table(kept.get("sources", {})),
-                note="Per ticker: the source and the date range the risk step loaded "
-                "(riskkit.load_closes(...).attrs['riskkit_sources']); the snapshot's origin "
-                "is described in riskkit/_bundled/prices/SOURCES.md.",
-            ),
-        ),
-        ("versions", Section("Provenance: library versions", table=versions_table())),
-        (
-            "run-time",
-            Section(
-                "Provenance: run time per step",
-                table=pd.DataFrame(
-                    {
-                        "step": [k.replace("_", " ") for k in seconds_now],
-                        "seconds": [round(v, 1) for v in seconds_now.values()],
-                    }  # fmt: skip
-                ),
-                note="The index row counts building the summary, not writing this page.",
-            ),
-        ),
-        (
-            "configuration",
-            Section("Provenance: configuration", table=configuration_table(kept)),
-        ),
-    ]
-    links = "".join(
-        f'<li><a href="{escape(p.relative_to(out).as_posix())}">{name.replace("_", " ")}</a> '
-        f"({seconds[name]:.1f} s)</li>"
-        for name, p in parts.items()
-    )
-    toc = "".join(
-        f'<li><a href="#{a}">{escape(s.heading)}</a></li>'
-        for a, s in [("summary", sections[0]), ("key-figures", sections[1]), *body]
-    )
-    sections.append(
-        Section(
-            "Contents",
-            html=_anchor("contents")
-            + f"<ul>{toc}</ul><p>Reports (one page each, with their CSVs):</p><ul>{links}</ul>",
-        )
-    )
-    for a, s in body:
-        sections.append(
-            Section(
-                s.heading,
-                html=_anchor(a) + (s.html or ""),
-                table=s.table,
-                note=s.note,
-                formats=s.formats,
-            )
-        )
+    seconds["index"] = time.perf_counter() - t0
+    sections += provenance_sections(cfg, kept, seconds)
     index = render_page(
-        "riskkit: bitcoin miners turned AI data centres",
+        cfg.title,
         sections=sections,
         meta={
-            "price source": "bundled snapshot (offline)",
-            "provenance": "riskkit/_bundled/prices/SOURCES.md (details at the end of the page)",
-            "events": "riskkit/_bundled/events/events.csv (EVENTS.md)",
+            "prices": f"{cfg.source} ({'offline snapshot' if cfg.source == 'bundled' else 'see provenance'})",
+            "events": str(cfg.events) if cfg.events else "bundled catalog (EVENTS.md)",
+            "universe": ", ".join(cfg.tickers),
+            "configuration": "study.toml beside this page (provenance at the end)",
         },
         out_path=out / "index.html",
+        contents_after=2,
     )
     notify("index", time.perf_counter() - t0)
+    parts = {name: out / folder for name, (_h, folder) in _PART_HEADINGS.items() if name in pages}
     sentences = tuple(s for _, group in groups for s in group)
     return FullReport(out, index, parts, seconds, caught_by_part, sentences)
 
 
-#: The normal-return models of the main job's event study.
-EVENT_MODELS = ("market", "market_btc")
+#: Each part's heading on the page and its folder of CSVs.
+_PART_HEADINGS = {
+    "event_study": ("Events: what the announcements did", "event_study"),
+    "event_simulation": ("Events: how far to trust the tests (placebo simulation)",
+                         "event_simulation"),
+    "risk": ("Risk", "risk"),
+    "stop_loss": ("Backtests: did stop-losses help?", "stop_loss"),
+    "pivot_event": ("Backtests: trading the announcements", "pivot_event"),
+}  # fmt: skip
 
 
-def _anchor(name: str) -> str:
-    return f'<a id="{escape(name)}"></a>'
+def _part_note(name: str, kept: dict[str, Any]) -> str | None:
+    from riskkit.studies.summary import risk_sentences
+
+    if name == "risk" and "risk" in kept:
+        return " ".join(risk_sentences(kept["risk"]))
+    return None
 
 
-def summary_groups(kept: dict[str, Any]) -> list[tuple[str, list[str]]]:
+def _catalog(cfg: StudyConfig) -> pd.DataFrame:
+    """The study's events: the file (or the bundled catalog), kept to ``event_tickers``
+    and market-wide events when the study names tickers."""
+    from riskkit.events import load_events
+
+    ev = load_events(cfg.events)
+    if cfg.event_tickers:
+        ev = ev[ev["ticker"].isin([*cfg.event_tickers, "MKT"])].reset_index(drop=True)
+    return ev
+
+
+def _steps(cfg: StudyConfig, out: Path, kept: dict[str, Any]) -> dict[str, Callable[[], Page]]:
+    """The main job's steps, each returning its page (its CSVs written to ``out/<part>``)."""
+    from riskkit.backtest.report import pivot_page, stop_loss_page
+    from riskkit.data import load_closes
+    from riskkit.events import audit_catalog, event_study, simulate
+    from riskkit.events.report import event_page, simulation_page
+    from riskkit.risk.report import build_risk_report
+    from riskkit.studies.pivot_event import run_pivot_events
+    from riskkit.studies.stop_loss import run_stop_loss_sweep, stop_loss_grid
+
+    universe = list(cfg.event_tickers) or None
+
+    def events() -> Page:
+        catalog = _catalog(cfg)
+        results = [
+            event_study(catalog, model=m, windows=cfg.windows, estimation=cfg.estimation,
+                        gap=cfg.gap, universe=universe, market=cfg.market)
+            for m in cfg.models
+        ]  # fmt: skip
+        kept["event_study"], kept["catalog"] = results, catalog
+        keys = pick_key_events(results, cfg.key_events, catalog=catalog)
+        return event_page(results, out / "event_study", audit=audit_catalog(catalog),
+                          key_events=keys)  # fmt: skip
+
+    def placebo() -> Page:  # size and power of the tests on these names
+        res = simulate(cfg.sim_events, n_trials=cfg.sim_trials, effect=cfg.sim_effect,
+                       seed=cfg.seed, tickers=_simulation_firms(cfg), events=_catalog(cfg),
+                       market=cfg.market)  # fmt: skip
+        kept["event_simulation"] = res
+        return simulation_page(res, out / "event_simulation")
+
+    def risk() -> Page:
+        names = list(dict.fromkeys([*cfg.tickers, "BTC-USD", cfg.market]))
+        closes = load_closes(names, source=cfg.source)  # type: ignore[arg-type]
+        rep = build_risk_report(
+            closes, assets=list(cfg.tickers), weights=cfg.weights_by_ticker(),
+            level=cfg.var_level, window=cfg.var_window, market=cfg.market,
+            stress_days=list(cfg.stress_days), btc_shocks=list(cfg.btc_shocks),
+        )  # fmt: skip
+        kept["risk"], kept["sources"] = rep, dict(closes.attrs.get("riskkit_sources", {}))
+        return rep.page(out / "risk")
+
+    def stop_loss() -> Page:
+        grid = stop_loss_grid(fixed=cfg.fixed_stops, trailing=cfg.trailing_stops,
+                              atr=cfg.atr_stops, targets=cfg.targets, after_stop=cfg.after_stop)  # fmt: skip
+        res = run_stop_loss_sweep(
+            cfg.stop_loss_tickers, grid=grid, source=cfg.source, fees=cfg.fees,
+            slippage=cfg.slippage, ambiguity=cfg.ambiguity,  # type: ignore[arg-type]
+            walk_forward_windows=cfg.walk_forward, btc_level=cfg.btc_level,
+            hedge_level=cfg.btc_level, progress=False,
+        )  # fmt: skip
+        kept["stop_loss"] = res
+        return stop_loss_page(res, out / "stop_loss")
+
+    def pivot() -> Page:
+        res = run_pivot_events(
+            events=_catalog(cfg), hold=cfg.hold, direction=cfg.direction, hedge=cfg.hedge,
+            source=cfg.source, fees=cfg.fees, slippage=cfg.slippage,
+            ambiguity=cfg.ambiguity,  # type: ignore[arg-type]
+        )  # fmt: skip
+        kept["pivot_event"] = res
+        return pivot_page(res, out / "pivot_event")
+
+    return {"event_study": events, "event_simulation": placebo, "risk": risk,
+            "stop_loss": stop_loss, "pivot_event": pivot}  # fmt: skip
+
+
+def _simulation_firms(cfg: StudyConfig) -> list[str] | None:
+    """The placebo simulation's firms: the study's event tickers, else its universe's
+    stocks when it names its own universe, else None (simulate's default: the miners)."""
+    from riskkit.studies.config import CORE_TICKERS
+
+    if cfg.event_tickers:
+        return list(cfg.event_tickers)
+    if tuple(cfg.tickers) != CORE_TICKERS:
+        return [t for t in cfg.tickers if t != "BTC-USD"]
+    return None
+
+
+def pick_key_events(
+    results: Sequence[EventStudyResult],
+    wanted: Sequence[str] = (),
+    *,
+    catalog: pd.DataFrame | None = None,
+    n: int = 2,
+) -> tuple[str, ...]:
+    """The announcements the page singles out: ``wanted`` if given; else the bundled two
+    (Bitfarms' pivot, IREN's Microsoft contract) when the results hold them; else the
+    ``n`` firm events (not market-wide ``MKT`` rows of ``catalog``) with the largest
+    absolute day-0 abnormal return under the first model."""
+    from riskkit.events.report import KEY_EVENTS
+
+    if wanted:
+        return tuple(wanted)
+    if not results:
+        return ()
+    cars = results[0].cars
+    have = set(cars["event_id"].astype(str))
+    if all(e in have for e in KEY_EVENTS):
+        return KEY_EVENTS
+    d0 = cars[cars["window"] == "[0,0]"]
+    if catalog is not None:
+        market_ids = set(catalog.loc[catalog["ticker"] == "MKT", "event_id"].astype(str))
+        d0 = d0[~d0["event_id"].astype(str).isin(market_ids)]
+    order = d0.assign(size=d0["car"].abs()).sort_values("size", ascending=False)
+    return tuple(order["event_id"].astype(str).drop_duplicates().head(n))
+
+
+def summary_groups(
+    kept: dict[str, Any], *, key_events: Sequence[str] | None = None
+) -> list[tuple[str, list[str]]]:
     """The summary's paragraphs, (heading, sentences), from the steps' result objects
     (keys ``event_study``, ``event_simulation``, ``risk``, ``stop_loss``); a missing step
-    leaves its paragraph out."""
+    leaves its paragraph out. ``key_events``: the announcements singled out (default: the
+    bundled two)."""
     from riskkit.events.report import KEY_EVENTS
     from riskkit.studies.summary import (
         caar_sentences,
@@ -357,16 +412,21 @@ def summary_groups(kept: dict[str, Any]) -> list[tuple[str, list[str]]]:
         stop_loss_sentences,
     )
 
+    keys = tuple(KEY_EVENTS if key_events is None else key_events)
     groups: list[tuple[str, list[str]]] = []
     ev = kept.get("event_study")
     if ev:
-        lines = [s for eid in KEY_EVENTS for s in key_event_sentences(ev, eid)]
-        lines.append(
-            "p-values of one event come from its per-event t (the CAR over its "
-            "prediction-error standard error, Student t with the model's df: the one-event "
-            "form of BMP and Kolari-Pynnönen)."
-        )
-        groups.append(("The two announcements", lines))
+        if keys:
+            lines = [s for eid in keys for s in key_event_sentences(ev, eid)]
+            lines.append(
+                "p-values of one event come from its per-event t (the CAR over its "
+                "prediction-error standard error, Student t with the model's df: the one-event "
+                "form of BMP and Kolari-Pynnönen)."
+            )
+            head = {1: "The announcement", 2: "The two announcements"}.get(
+                len(keys), f"The {len(keys)} announcements"
+            )
+            groups.append((head, lines))
         groups.append(("Every firm event", caar_sentences(ev)))
     if "event_simulation" in kept:
         groups.append(
@@ -476,3 +536,98 @@ def configuration_table(kept: dict[str, Any]) -> pd.DataFrame:
             if k in st
         ]
     return pd.DataFrame(rows, columns=["step", "setting", "value"])
+
+
+def effective_config_table(cfg: StudyConfig) -> pd.DataFrame:
+    """The effective configuration, one row per key of the study file (``study.toml``).
+
+    Examples
+    --------
+    >>> from riskkit.studies.config import StudyConfig
+    >>> t = effective_config_table(StudyConfig())
+    >>> t[(t["table"] == "risk") & (t["key"] == "level")]["value"].item()
+    '0.99'
+    """
+    import tomllib
+
+    from riskkit.studies.config import dump_config
+
+    parsed = tomllib.loads(dump_config(cfg))
+    rows = []
+    for table, body in parsed.items():
+        items = body.items() if isinstance(body, dict) else [(table, body)]
+        for k, v in items:
+            text = ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+            rows.append({"table": table if isinstance(body, dict) else "", "key": k,
+                         "value": text or "(none)"})  # fmt: skip
+    return pd.DataFrame(rows, columns=["table", "key", "value"])
+
+
+def _sources_by_ticker(kept: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Source and span of every ticker the steps loaded (risk closes, stop-loss bars)."""
+    out: dict[str, dict[str, Any]] = dict(kept.get("sources", {}))
+    sw = kept.get("stop_loss")
+    data = sw.settings.get("data") if sw is not None else None
+    if isinstance(data, dict):
+        for t, v in data.items():
+            out.setdefault(str(t), dict(v))
+    return out
+
+
+def _snapshot_note() -> str:
+    """The bundled snapshot's SOURCES.md, collapsed (HTML-escaped)."""
+    from importlib import resources
+
+    node = resources.files("riskkit").joinpath("_bundled", "prices", "SOURCES.md")
+    text = node.read_text(encoding="utf-8") if node.is_file() else "SOURCES.md not found."
+    first = text.split("\n## ")[0].strip().splitlines()
+    lead = " ".join(line for line in first[1:] if line and not line.startswith(("```", "date,")))
+    return (
+        f"<p>{escape(lead[:600])}</p><details><summary>the whole note (SOURCES.md: per-ticker "
+        "sources, commits, caveats, verification)</summary>"
+        f'<pre style="white-space: pre-wrap">{escape(text)}</pre></details>'
+    )
+
+
+def provenance_sections(
+    cfg: StudyConfig, kept: dict[str, Any], seconds: dict[str, float]
+) -> list[Section]:
+    """The page's last sections: data per ticker, the snapshot's note, library versions,
+    run time per step, the effective configuration and the settings read back."""
+    secs = pd.DataFrame(
+        {"step": [k.replace("_", " ") for k in seconds], "seconds": list(seconds.values())}
+    )
+    return [
+        Section("Provenance"),
+        Section(
+            "Data: source and span per ticker",
+            level=3,
+            table=provenance_table(_sources_by_ticker(kept)),
+            note="Per ticker: the source that served it and the date range loaded "
+            "(riskkit.load_closes and load_prices record them).",
+        ),
+        Section("The bundled snapshot's note", level=3, html=_snapshot_note()),
+        Section("Library versions", level=3, table=versions_table()),
+        Section(
+            "Run time per step",
+            level=3,
+            table=secs,
+            float_format="{:.1f}",
+            note="Seconds on this machine; the index row counts building the summary, not "
+            "rendering this page.",
+        ),
+        Section(
+            "Configuration (effective: the study file, then the command-line flags)",
+            level=3,
+            table=effective_config_table(cfg),
+            html='<p class="note">As a study file: <a href="study.toml">study.toml</a> '
+            "(riskkit report --config study.toml re-runs it).</p>",
+            max_rows=None,
+        ),
+        Section(
+            "Settings read back from the results",
+            level=3,
+            table=configuration_table(kept),
+            max_rows=None,
+        ),  # fmt: skip
+    ]

@@ -30,6 +30,7 @@ __all__ = [
     "STOP_LOSS_TICKERS",
     "compare_with_no_stop",
     "default_stop_loss_grid",
+    "stop_loss_grid",
     "run_stop_loss_sweep",
     "stop_loss_base_signals",
 ]
@@ -60,20 +61,47 @@ def default_stop_loss_grid() -> list[dict[str, list[Any]]]:
     >>> sum(math.prod(len(v) for v in sub.values()) for sub in default_stop_loss_grid())
     342
     """
+    return stop_loss_grid()
+
+
+def stop_loss_grid(
+    *,
+    fixed: Sequence[float] = (0.05, 0.10, 0.15, 0.20, 0.30),
+    trailing: Sequence[float] = (0.10, 0.15, 0.20, 0.30),
+    atr: Sequence[float] = (2.0, 3.0, 4.0),
+    targets: Sequence[float] = (0.25, 0.5),
+    after_stop: Sequence[str] = ("wait", "bars", "recover"),
+    btc_exit: bool = True,
+) -> list[dict[str, list[Any]]]:
+    """The study's grid over the three entry rules: no stop, fixed, trailing and ATR
+    stops (each with every re-entry rule) and the BTC-level exit, each with no target
+    and every target. An empty list leaves that kind of stop out (``riskkit report
+    --config``'s ``[stop_loss]`` table).
+
+    Examples
+    --------
+    >>> import math
+    >>> g = stop_loss_grid(fixed=[0.1], trailing=[], atr=[], targets=[0.5], after_stop=["wait"])
+    >>> sum(math.prod(len(v) for v in sub.values()) for sub in g)  # 3 x (1 + 1 + 1) x 2
+    18
+    """
     entries = list(_ENTRY_PARAMS)
-    targets: list[float | None] = [None, 0.25, 0.5]
+    tps: list[float | None] = [None, *targets]
     after: dict[str, list[Any]] = {
-        "after_stop": ["wait", "bars", "recover"],
+        "after_stop": list(after_stop) or ["wait"],
         "after_stop_bars": [AFTER_STOP_BARS],
     }
-    return [
-        {"signals": entries, "sl_stop": [None], "tp_stop": targets},
-        {"signals": entries, "sl_stop": [0.05, 0.10, 0.15, 0.20, 0.30], "tp_stop": targets, **after},
-        {"signals": entries, "sl_stop": [0.10, 0.15, 0.20, 0.30], "sl_trail": [True],
-         "tp_stop": targets, **after},
-        {"signals": entries, "sl_atr": [2.0, 3.0, 4.0], "tp_stop": targets, **after},
-        {"signals": [f"{e}+btc_level" for e in entries], "tp_stop": targets},
-    ]  # fmt: skip
+    grid: list[dict[str, list[Any]]] = [{"signals": entries, "sl_stop": [None], "tp_stop": tps}]
+    if fixed:
+        grid.append({"signals": entries, "sl_stop": list(fixed), "tp_stop": tps, **after})
+    if trailing:
+        grid.append({"signals": entries, "sl_stop": list(trailing), "sl_trail": [True],
+                     "tp_stop": tps, **after})  # fmt: skip
+    if atr:
+        grid.append({"signals": entries, "sl_atr": list(atr), "tp_stop": tps, **after})
+    if btc_exit:
+        grid.append({"signals": [f"{e}+btc_level" for e in entries], "tp_stop": tps})
+    return grid
 
 
 def stop_loss_base_signals(
