@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from riskkit.events import estudy2, stats
+from riskkit.events.calendar_time import (
+    CalendarTimeResult,
+    calendar_time,
+    calendar_time_section,
+)
 from riskkit.events.catalog import (
     TIMINGS,
     assign_day0,
     audit_catalog,
     expand_market_events,
     load_events,
+)
+from riskkit.events.cross_section import (
+    CrossSectionResult,
+    cross_section,
+    cross_section_section,
+)
+from riskkit.events.long_horizon import (
+    LongHorizonResult,
+    bootstrap_skewness_adjusted_t,
+    long_horizon,
+    long_horizon_section,
+    skewness_adjusted_t,
 )
 from riskkit.events.models import MODELS, ModelFit, fit_model
 from riskkit.events.overlaps import find_overlaps, overlap_counts
@@ -20,12 +37,20 @@ from riskkit.events.study import bundled_returns_and_factors, event_study
 __all__ = [
     "MODELS",
     "TIMINGS",
+    "CalendarTimeResult",
+    "CrossSectionResult",
     "EventStudyResult",
+    "LongHorizonResult",
     "ModelFit",
     "SimulationResult",
     "assign_day0",
     "audit_catalog",
+    "bootstrap_skewness_adjusted_t",
     "bundled_returns_and_factors",
+    "calendar_time",
+    "calendar_time_section",
+    "cross_section",
+    "cross_section_section",
     "estudy2",
     "event_study",
     "expand_market_events",
@@ -34,7 +59,10 @@ __all__ = [
     "fit_model",
     "key_event_table",
     "load_events",
+    "long_horizon",
+    "long_horizon_section",
     "simulate",
+    "skewness_adjusted_t",
     "stats",
     "write_event_report",
 ]
