@@ -13,7 +13,7 @@ import math
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,10 +23,10 @@ import pandas as pd
 from riskkit._display import Summary, Table
 from riskkit._errors import DataError, RiskkitWarning
 from riskkit._validation import check_timeseries, warn
+from riskkit.events._distributed import TrialContext, run_trials
 from riskkit.events._engine import resolve_tests
 from riskkit.events._inputs import check_count, check_windows, session_dates
 from riskkit.events._placebo_draws import _sampler
-from riskkit.events._trials import stacked_trials
 from riskkit.events.catalog import assign_day0, expand_market_events, load_events
 from riskkit.events.models import MODELS, factor_columns
 from riskkit.events.study import bundled_returns_and_factors, event_study
@@ -75,6 +75,10 @@ class SimulationResult:
         scenario, n_estimated, reason`` (the skip reasons ``event_study`` gave).
     elapsed_seconds, notes
         Wall time of the trials; plain-text remarks.
+    execution
+        How the trials ran: ``backend`` (local or dask), ``chunk_size``, ``chunks``; on a
+        cluster also the scheduler, workers and ``rerun_chunks`` (chunks sent to a worker
+        more than once, also named in :attr:`notes`).
     """
 
     model: str
@@ -101,6 +105,7 @@ class SimulationResult:
     short_trials: pd.DataFrame
     elapsed_seconds: float
     notes: tuple[str, ...] = ()
+    execution: dict[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy rejection rates, in decimals.
@@ -215,7 +220,8 @@ def simulate(
     estimation: int = 250, gap: int = 10, min_estimation_obs: int = 100,
     draw: Draw = "spaced", alphas: Sequence[float] = (0.01, 0.05, 0.10), level: float = 0.95,
     market: str = "SPY", total_return: bool = True, progress: bool = False,
-    tests: str | Sequence[str] | None = None,
+    tests: str | Sequence[str] | None = None, chunk_size: int = 200, client: Any = None,
+    retries: int = 3,
 ) -> SimulationResult:  # fmt: skip
     """Size and power of the event-study tests on pseudo-events (Brown and Warner 1985).
 
@@ -261,6 +267,18 @@ def simulate(
         Tests to simulate, as for ``event_study(tests=...)``: None for the textbook six,
         ``"all"`` adds GRANK-T/Z, the GARCH-standardized BMP/Z (one ``arch`` fit per
         pseudo-event, about 50 ms each) and the wild bootstrap of BMP and KP (999 draws).
+    chunk_size
+        Trials per chunk: spaced draws are stacked into one engine pass per chunk (memory
+        grows with it). The same ``chunk_size`` gives the same tables locally and on any
+        number of workers; other sizes agree to rounding (about 1e-16: the
+        Kolari-Pynnonen pair sums take their cheaper path for the stack at hand).
+    client, retries
+        A ``dask.distributed`` Client (``pip install "riskkit[dask]"``): the chunks run on
+        its workers (returns, factors and the draw tables scattered once to each; a chunk
+        carries its trials' seeds and brings back their p-values, draws and counts), with
+        ``retries`` extra attempts of a chunk whose task raised; a chunk lost with its
+        worker is re-sent by the scheduler. ``execution`` records how it ran. None
+        (default) runs locally and never imports Dask.
 
     Returns
     -------
@@ -316,6 +334,7 @@ def simulate(
                                 ("seed", seed, 0), ("estimation", estimation, 3), ("gap", gap, 0),
                                 ("min_estimation_obs", min_estimation_obs, 5)):  # fmt: skip
         check_count(label, value, least)
+    check_count("chunk_size", chunk_size, 1)
     alphas_t = _check_options(effect, draw, alphas, level, model)
     wins = check_windows(windows, estimation, gap)
     test_names = resolve_tests(tests)
@@ -345,48 +364,13 @@ def simulate(
     settings["min_estimation_obs"] = min_estimation_obs
     settings["tests"] = test_names
     scenarios = [("no_effect", 0.0)] + ([("effect", float(effect))] if effect != 0 else [])
-    pv, draws, log, short = [], [], [], []
-    trials: Any = enumerate(np.random.SeedSequence(seed).spawn(n_trials))
-    if progress:
-        from tqdm.auto import tqdm
-
-        trials = tqdm(trials, total=n_trials, desc="placebo trials", unit="trial")
+    ctx = TrialContext(sampler, rets, facs, tuple(fcols), grid, n_events, spacing,
+                       tuple(scenarios), settings)  # fmt: skip
+    seeds = list(enumerate(np.random.SeedSequence(seed).spawn(n_trials)))
     start = time.perf_counter()
-    cats = []
-    for i, ss in trials:
-        tk, pos = sampler(np.random.default_rng(ss))
-        cat = pd.DataFrame({"event_id": [f"sim{i}-{k}" for k in range(n_events)], "ticker": tk,
-                            "date": grid[pos], "timing": "pre-market", "event_type": "placebo"})  # fmt: skip
-        draws.append(cat[["event_id", "ticker", "date"]].assign(trial=i))
-        if spacing:  # stacked below: one engine pass over every trial
-            cats.append(cat.assign(trial=i))
-            continue
-        for scen, eff in scenarios:
-            tests, info, reasons = _run_trial(cat, rets, facs, effect=eff, **settings)
-            log.append({"trial": i, "scenario": scen, "n_drawn": n_events, **info})
-            pv.append(tests.assign(trial=i, scenario=scen))
-            if info["n_estimated"] < n_events:
-                short.append((i, scen, info["n_estimated"], "; ".join(sorted(set(reasons)))))
-    if spacing:
-        allcat = pd.concat(cats, ignore_index=True)
-        for scen, eff in scenarios:
-            tests, evs = stacked_trials(
-                allcat["trial"].to_numpy(), allcat["ticker"].to_numpy(),
-                pd.DatetimeIndex(allcat["date"]), rets, facs, fcols, effect=eff, model=model,
-                windows=wins, estimation=estimation, gap=gap,
-                min_estimation_obs=min_estimation_obs, tests=test_names,
-            )  # fmt: skip
-            pv.append(tests.assign(scenario=scen))
-            per = evs.groupby("trial")
-            n_est = per["estimated"].sum()
-            for i in range(n_trials):
-                k = int(n_est.get(i, 0))
-                log.append({"trial": i, "scenario": scen, "n_drawn": n_events,
-                            "n_estimated": k, "n_skipped": n_events - k, "n_thinned": 0,
-                            "n_window_overlaps": 0, "n_warnings": 0})  # fmt: skip
-                if k < n_events:
-                    lost = evs.loc[(evs["trial"] == i) & ~evs["estimated"], "reason"]
-                    short.append((i, scen, k, "; ".join(sorted(set(lost.astype(str))))))
+    pv, draws, log, short, execution = run_trials(
+        ctx, seeds, chunk_size=chunk_size, client=client, retries=retries, progress=progress
+    )
     elapsed = time.perf_counter() - start
     cols = ["trial", "scenario", "window", "test", "estimate", "statistic", "p_value", "n"]
     p_values = pd.concat(pv, ignore_index=True)[cols]
@@ -397,6 +381,8 @@ def simulate(
     n_warn, n_skip = int(trial_log["n_warnings"].sum()), int(trial_log["n_skipped"].sum())
     skip_note = f"{n_skip} pseudo-event run(s) skipped by event_study; see short_trials."
     notes = [skip_note] if n_skip else []
+    if execution.get("rerun_chunks"):
+        notes.append(execution["note"])
     if n_warn:
         warn(f"simulate: event_study issued {n_warn} warning(s) over {n_trials} trial(s); "
              f"{notes[0] if notes else 'see trial_log.'}", stacklevel=2)  # fmt: skip
@@ -417,7 +403,7 @@ def simulate(
         level=level, data_source=source, date_range=(str(grid[0].date()), str(grid[-1].date())),
         catalog_source=cat_src, rules=rules, rates=_rates(p_values, alphas_t, level),
         p_values=p_values, draws=draws_df[["trial", "event_id", "ticker", "day0"]],
-        trial_log=trial_log, elapsed_seconds=elapsed, notes=tuple(notes),
+        trial_log=trial_log, elapsed_seconds=elapsed, notes=tuple(notes), execution=execution,
         short_trials=pd.DataFrame(short, columns=["trial", "scenario", "n_estimated", "reason"]),
     )  # fmt: skip
 
@@ -426,7 +412,7 @@ def _run_trial(catalog, returns, factors, *, effect: float, **settings: Any):
     """One trial: plant ``effect`` on each pseudo-event's day 0, one ``event_study`` call.
 
     Independent draws run here, one trial at a time (``overlap="exclude"`` thins a trial's
-    own overlaps); spaced draws run every trial in one engine pass
+    own overlaps); spaced draws run a chunk of trials in one engine pass
     (:func:`riskkit.events._trials.stacked_trials`), which equals this call (tested).
     Returns the ``group_by == "all"`` test rows, counts (estimated, skipped, thinned) and
     the skip reasons; riskkit's warnings are counted, any other warning is passed on.
