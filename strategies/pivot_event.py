@@ -25,7 +25,13 @@ import pandas as pd
 from riskkit._errors import DataError
 from riskkit.backtest.signals import Signals
 
-__all__ = ["DEFAULT_TYPE_SIDES", "hedge_betas", "pivot_event_plan", "pivot_event_signals"]
+__all__ = [
+    "DEFAULT_TYPE_SIDES",
+    "hedge_betas",
+    "pivot_event_plan",
+    "pivot_event_signals",
+    "pivot_ticker_signals",
+]
 
 #: Side by event type: +1 long, -1 short, 0 not traded. Earnings and "other" carry no
 #: directional prior, so they are not traded by type.
@@ -176,6 +182,54 @@ def pivot_event_signals(
             params={"event_id": str(eid), "side": int(p["side"])},
         )
     return out
+
+
+def pivot_ticker_signals(
+    bars: pd.DataFrame,
+    plan: pd.DataFrame,
+    *,
+    sl_stop: float | None = None,
+    tp_stop: float | None = None,
+) -> Signals | None:
+    """All traded events of one ticker's plan as one :class:`Signals` (a portfolio column).
+
+    The events' entry and exit decisions are merged (logical or) by side. The engine's
+    conflict rules then decide overlaps: an entry decided while the ticker is already held
+    on that side does nothing, the first event's exit decision closes the position, and an
+    exit and an entry decided at the same close cancel the entry (exit wins). None when the
+    plan trades no event.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> idx = pd.bdate_range("2025-11-10", periods=6)
+    >>> b = pd.DataFrame({"open": 10.0, "high": 11.0, "low": 9.0, "close": 10.0}, index=idx)
+    >>> plan = pd.DataFrame({"decision_date": [idx[0], idx[1]],
+    ...     "exit_decision_date": [idx[2], idx[4]], "side": [1, 1], "dropped": ["", ""]},
+    ...     index=pd.Index(["a", "b"], name="event_id"))
+    >>> s = pivot_ticker_signals(b, plan)
+    >>> s.entries.tolist(), s.exits.tolist()
+    ([True, True, False, False, False, False], [False, False, True, False, True, False])
+    """
+    traded = plan[plan["dropped"] == ""]
+    if traded.empty:
+        return None
+    idx = pd.DatetimeIndex(bars.index)
+    cols = {"entries": (1, "decision_date"), "exits": (1, "exit_decision_date"),
+            "short_entries": (-1, "decision_date"), "short_exits": (-1, "exit_decision_date")}  # fmt: skip
+    flags = {}
+    for name, (side, col) in cols.items():
+        dates = pd.DatetimeIndex(traded.loc[traded["side"] == side, col].dropna())
+        flags[name] = pd.Series(idx.isin(dates), index=idx)
+    return Signals(
+        entries=flags["entries"],
+        exits=flags["exits"],
+        short_entries=flags["short_entries"],
+        short_exits=flags["short_exits"],
+        sl_stop=sl_stop,
+        tp_stop=tp_stop,
+        params={"events": [str(e) for e in traded.index]},
+    )
 
 
 def hedge_betas(

@@ -27,7 +27,7 @@ from riskkit.cli._options import (
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["app", "pivot_event", "stop_loss"]
+__all__ = ["app", "pivot_event", "pivot_portfolio", "stop_loss"]
 
 console = Console()
 app = typer.Typer(
@@ -158,3 +158,58 @@ def pivot_event(
             )
         typer.echo(_table(res.extras["trade_summary"]))
         say_written(folder, paths["html"])
+
+
+def pivot_portfolio(
+    events: Annotated[Path | None, events_option()] = None,
+    hold: Annotated[
+        int, typer.Option("--hold", min=1, help="Sessions held after the entry open")
+    ] = 5,
+    max_positions: Annotated[
+        int,
+        typer.Option(
+            "--max-positions", min=1, help="Equal slots: at most this many names held at once"
+        ),
+    ] = 5,
+    volume_cap: Annotated[
+        float,
+        typer.Option(
+            "--volume-cap",
+            min=0.0001,
+            max=1.0,
+            help="Fills limited to this fraction of the bar's volume (0.01 = 1%)",
+        ),
+    ] = 0.01,
+    init_cash: Annotated[
+        float, typer.Option("--init-cash", min=1.0, help="Starting cash of the account")
+    ] = 100_000.0,
+    stop: Annotated[
+        float | None, typer.Option("--stop", min=0.0, help="Stop-loss, a fraction (0.15)")
+    ] = None,
+    target: Annotated[
+        float | None, typer.Option("--target", min=0.0, help="Take-profit, a fraction (0.3)")
+    ] = None,
+    out: Annotated[Path, out_option("pivot_portfolio")] = DEFAULT_OUT,
+    fees: FeesOpt = 0.001,
+    slippage: SlippageOpt = 0.001,
+    source: SourceOpt = "bundled",
+) -> None:
+    """Trade every catalog event from one account (equal slots) beside an equal-weight
+    buy-and-hold basket and BTC-USD, each cost switched on in turn; writes
+    DIR/pivot_portfolio/pivot_portfolio.html and its CSVs."""
+    from riskkit.backtest import Sizing
+    from riskkit.studies.pivot_portfolio import run_pivot_portfolio, write_pivot_portfolio_page
+
+    with guarded(), part_folder(out, "pivot_portfolio") as folder:
+        res = run_pivot_portfolio(
+            events=str(events) if events else None, hold=hold,
+            sizing=Sizing(rule="equal", max_positions=max_positions), fees=fees,
+            slippage=slippage, volume_cap=volume_cap, init_cash=init_cash, sl_stop=stop,
+            tp_stop=target, source=source,
+        )  # fmt: skip
+        page = write_pivot_portfolio_page(res, folder)
+        typer.echo(res.conclusion())
+        show = ["strategy", "costs", "total_return", "sharpe", "max_drawdown", "turnover",
+                "costs_paid"]  # fmt: skip
+        typer.echo(_table(res.table[show]))
+        say_written(folder, page)
