@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from riskkit.events import estudy2, stats
+from riskkit.events import bootstrap, estudy2, garch_ar, grank, multiple, stats
 from riskkit.events.calendar_time import (
     CalendarTimeResult,
     calendar_time,
@@ -28,6 +28,7 @@ from riskkit.events.long_horizon import (
     skewness_adjusted_t,
 )
 from riskkit.events.models import MODELS, ModelFit, fit_model
+from riskkit.events.multiple import adjust_pvalues
 from riskkit.events.overlaps import find_overlaps, overlap_counts
 from riskkit.events.report import key_event_table, write_event_report
 from riskkit.events.results import EventStudyResult
@@ -43,8 +44,10 @@ __all__ = [
     "LongHorizonResult",
     "ModelFit",
     "SimulationResult",
+    "adjust_pvalues",
     "assign_day0",
     "audit_catalog",
+    "bootstrap",
     "bootstrap_skewness_adjusted_t",
     "bundled_returns_and_factors",
     "calendar_time",
@@ -55,10 +58,13 @@ __all__ = [
     "event_study",
     "expand_market_events",
     "find_overlaps",
+    "garch_ar",
+    "grank",
     "overlap_counts",
     "fit_model",
     "key_event_table",
     "load_events",
+    "multiple",
     "long_horizon",
     "long_horizon_section",
     "simulate",
