@@ -181,9 +181,14 @@ def write_csv(
         ``=HYPERLINK(...)``) are written with a leading ``'``; see
         :func:`neutralize_formula`. Numbers are never changed. False writes the text as is.
     **kwargs
-        Passed to :meth:`pandas.DataFrame.to_csv`.
+        Passed to :meth:`pandas.DataFrame.to_csv`. Without ``index=``, a default row
+        number index (0, 1, ... unnamed) is left out and any other index is written.
     """
     p = Path(path)
+    if "index" not in kwargs:
+        ix = frame.index
+        plain = isinstance(ix, pd.RangeIndex) and ix.name is None and ix.start == 0
+        kwargs["index"] = not (plain and ix.step == 1)
     out = _spreadsheet_safe(frame) if spreadsheet_safe else frame
     _atomic_write_text(p, out.to_csv(**kwargs))
     return p

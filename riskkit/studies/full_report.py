@@ -206,7 +206,7 @@ def run_full_report(
     key_events = pick_key_events(
         kept.get("event_study", []), cfg.key_events, catalog=kept.get("catalog")
     )
-    groups = summary_groups(kept, key_events=key_events)
+    groups = summary_groups(kept, key_events=key_events, chosen=bool(cfg.key_events))
     sections = [
         Section("Summary", html=summary_html(groups)),
         Section(
@@ -397,12 +397,13 @@ def pick_key_events(
 
 
 def summary_groups(
-    kept: dict[str, Any], *, key_events: Sequence[str] | None = None
+    kept: dict[str, Any], *, key_events: Sequence[str] | None = None, chosen: bool = False
 ) -> list[tuple[str, list[str]]]:
     """The summary's paragraphs, (heading, sentences), from the steps' result objects
     (keys ``event_study``, ``event_simulation``, ``risk``, ``stop_loss``); a missing step
     leaves its paragraph out. ``key_events``: the announcements singled out (default: the
-    bundled two)."""
+    bundled two); ``chosen``: the study named them (else they are headed as the largest
+    reactions when they are not the bundled two)."""
     from riskkit.events.report import KEY_EVENTS
     from riskkit.studies.summary import (
         caar_sentences,
@@ -423,8 +424,12 @@ def summary_groups(
                 "prediction-error standard error, Student t with the model's df: the one-event "
                 "form of BMP and Kolari-Pynnönen)."
             )
-            head = {1: "The announcement", 2: "The two announcements"}.get(
-                len(keys), f"The {len(keys)} announcements"
+            head = (
+                {1: "The announcement", 2: "The two announcements"}.get(
+                    len(keys), f"The {len(keys)} announcements"
+                )
+                if key_events is None or tuple(key_events) == tuple(KEY_EVENTS) or chosen
+                else "The largest reactions"
             )
             groups.append((head, lines))
         groups.append(("Every firm event", caar_sentences(ev)))

@@ -92,9 +92,11 @@ def event_label(event_type: str) -> str:
 
     Examples
     --------
-    >>> event_label("hpc_contract")
-    'HPC contract'
+    >>> event_label("hpc_contract"), event_label("m_and_a")
+    ('HPC contract', 'M&A news')
     """
+    if str(event_type) == "m_and_a":
+        return "M&A news"
     return " ".join(_ACRONYMS.get(w.lower(), w) for w in str(event_type).split("_"))
 
 
