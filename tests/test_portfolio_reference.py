@@ -145,9 +145,14 @@ def test_volume_cap_spreads_the_entry_and_the_stop_exit():
     a = bars(rows, SESS, volume=[1e6, 1e5, 1e5, 1e5, 1e5, 1e5, 1e5])
     res = compare({"A": a}, {"A": sig(a, entries=[0], sl_stop=0.1)}, sizing=Sizing(fraction=0.5),
                   costs=Costs(volume_cap=0.01))  # fmt: skip
-    # 5,000 shares wanted, 1,000 a bar: entry over bars 1-2 (stop hit on bar 3 at 9)
-    assert res.fills["reason"].tolist()[:3] == ["entry", "entry", "entry"]
-    assert res.stats["volume_capped_fills"] >= 3
+    # by hand: 5,000 shares wanted (50% of 100,000 at 10), 1% of 100,000 = 1,000 a bar:
+    # bars 1, 2, 3 buy 1,000 each; bar 3's low 8.5 reaches the stop 9 (10% under the first
+    # fill's open 10) but its volume is used up, so the 3,000 go 1,000 a bar at the next
+    # opens (market orders, quote 9), the 2,000 never bought are cancelled by the stop
+    assert res.fills["shares"].tolist() == [1000.0] * 3 + [-1000.0] * 3
+    assert res.fills["reason"].tolist() == ["entry"] * 3 + ["stop"] * 3
+    assert res.fills["quote"].tolist() == [10.0] * 3 + [9.0] * 3
+    assert res.fills["volume_capped"].tolist() == [True] * 5 + [False]
 
 
 def test_equal_weight_max_positions_and_rebalance():
@@ -221,7 +226,12 @@ def test_btc_level_hedge_variant():
                   costs=Costs(borrow={"BTC-USD": 0.05}, volume_cap=0.5))  # fmt: skip
     hedge = res.fills[res.fills["reason"] == "hedge"]
     assert len(hedge) >= 2 and (hedge["ticker"] == "BTC-USD hedge").all()
-    assert hedge["shares"].iloc[0] < 0
+    # by hand: BTC closes below 112,000 on 3 Jan (110,000); the book then is A's 30% of
+    # equity (bought 2 Jan at 10, worth 10 at 3 Jan's close), so the hedge sold on 4 Jan's
+    # open is 0.8 x A's shares x 10 / 110,000 BTC
+    a_shares = res.positions.loc["2024-01-03", "A"]
+    assert hedge["date"].iloc[0] == pd.Timestamp("2024-01-04")
+    assert hedge["shares"].iloc[0] == pytest.approx(-0.8 * a_shares * 10.0 / 110_000.0, rel=1e-12)
 
 
 def test_range_and_vol_slippage_models():

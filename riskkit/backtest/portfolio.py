@@ -112,6 +112,7 @@ def run_portfolio(
     init_cash: float = 100_000.0,
     periods_per_year: float | None = None,
     btc_bars: pd.DataFrame | None = None,
+    start: str | pd.Timestamp | None = None,
 ) -> PortfolioResult:
     """Backtest several instruments from one cash account (contract in the module doc).
 
@@ -135,6 +136,10 @@ def run_portfolio(
         when BTC-USD is part of it: the equity is valued every day).
     btc_bars
         BTC-USD bars for ``overlay.btc_level`` (default ``bars_by_ticker["BTC-USD"]``).
+    start
+        First day of the run. Bars before it feed only the ex-ante estimates (volatility
+        of the ``"vol_target"`` rule and of the ``"vol"`` slippage model), so a run can
+        start with warm estimates; decisions and fills begin on ``start``.
 
     Returns
     -------
@@ -217,6 +222,8 @@ def run_portfolio(
     names = list(bars)
     hcol = names.index(HEDGE) if HEDGE in bars else -1
     idx = _union(bars)
+    if start is not None:
+        idx = idx[idx >= pd.Timestamp(start)]
     if len(idx) < 2:
         raise DataError(f"the union calendar has {len(idx)} day(s); at least 2 are needed.")
     ppy = _annual_factor(idx) if periods_per_year is None else float(periods_per_year)
@@ -286,10 +293,12 @@ def _arrays(
     out.update({f: np.zeros((n, m), dtype=np.uint8) for f in ("live", "ent", "ex", "sent", "sex")})
     for j, t in enumerate(names):
         b = bars[t]
-        rows = idx.get_indexer(b.index)
+        at = idx.get_indexer(b.index)
+        keep = at >= 0  # bars before ``start`` feed the estimates only
+        rows = at[keep]
         for f in ("open", "high", "low", "close"):
-            out[f][rows, j] = b[f].to_numpy(float)
-        out["volume"][rows, j] = b["volume"].to_numpy(float) if "volume" in b else np.inf
+            out[f][rows, j] = b[f].to_numpy(float)[keep]
+        out["volume"][rows, j] = b["volume"].to_numpy(float)[keep] if "volume" in b else np.inf
         out["live"][rows, j] = 1
         close = b["close"].astype(float)
         if costs.slippage_model == "range":
@@ -300,7 +309,7 @@ def _arrays(
             )
         else:
             s = pd.Series(costs.slippage, index=b.index)
-        out["slip"][rows, j] = np.clip(s.to_numpy(float), 0.0, 0.5)
+        out["slip"][rows, j] = np.clip(s.to_numpy(float), 0.0, 0.5)[keep]
         if sizing.rule == "vol_target":
             sig_ann = _own_vol(close, sizing.vol_window) * np.sqrt(
                 _annual_factor(pd.DatetimeIndex(b.index))
@@ -314,13 +323,13 @@ def _arrays(
         # a name's weight on days off its bars is its last one (rebalancing on such days)
         ws = pd.Series(w, index=b.index)
         out["w"][:, j] = ws.reindex(idx, method="ffill").to_numpy(float)
-        out["w"][rows, j] = w
+        out["w"][rows, j] = w[keep]
         if t in sigs:
             a = sigs[t].arrays()
             for f in ("ent", "ex", "sent", "sex"):
-                out[f][rows, j] = getattr(a, f)
-            out["sl"][rows, j] = a.sl
-            out["tp"][rows, j] = a.tp
+                out[f][rows, j] = getattr(a, f)[keep]
+            out["sl"][rows, j] = a.sl[keep]
+            out["tp"][rows, j] = a.tp[keep]
     cl = pd.DataFrame(out["close"], index=idx).ffill().to_numpy()
     out["close_ffill"] = cl
     return {k: np.ascontiguousarray(v) for k, v in out.items()}

@@ -39,12 +39,23 @@ DEFAULT_BORROW_MINERS = 0.10
 #: The account of the capacity check, where the volume cap binds.
 LARGE_ACCOUNT = 100_000_000.0
 BTC_LEVEL = 112_000.0
+#: The other sizing rules and the account drawdown stop, each with every cost on.
+SIZING_VARIANTS: tuple[tuple[str, Sizing, Overlay | None], ...] = (
+    ("fixed 10% a position", Sizing(fraction=0.1), None),
+    ("fixed 30%, cap 5 names", Sizing(fraction=0.3, max_positions=5), None),
+    ("volatility target 25%, cap 30%",
+     Sizing(rule="vol_target", target_vol=0.25, vol_window=60, max_weight=0.3), None),
+    ("equal slots, rebalanced every 2 days", Sizing(rule="equal", max_positions=5, rebalance=2),
+     None),
+    ("equal slots + 10% account drawdown stop", Sizing(rule="equal", max_positions=5),
+     Overlay(drawdown_stop=0.10, cooldown=21)),
+)  # fmt: skip
 
 _COLUMNS = ["strategy", "costs", "init_cash", "total_return", "cagr", "sharpe", "max_drawdown",
             "volatility", "turnover", "annual_turnover", "trades", "exposure", "fees_paid",
             "slippage_paid", "borrow_paid", "interest_paid", "costs_paid",
             "volume_capped_fills", "cash_limited_fills", "skipped_max_positions",
-            "periods_per_year"]  # fmt: skip
+            "skipped_no_weight", "drawdown_stops", "periods_per_year"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -184,10 +195,10 @@ def _with_volume(prices: pd.DataFrame, ticker: str) -> pd.DataFrame:
     return b.assign(volume=prices[("volume", ticker)].reindex(b.index).fillna(0.0).astype(float))
 
 
-def _hold_signals(bars: pd.DataFrame) -> Signals:
+def _hold_signals(bars: pd.DataFrame, first: pd.Timestamp) -> Signals:
     """Buy at the first open after the span's first close and hold."""
     e = pd.Series(False, index=bars.index)
-    e.iloc[0] = True
+    e.iloc[int(bars.index.searchsorted(first))] = True
     return Signals(entries=e)
 
 
@@ -277,11 +288,9 @@ def run_pivot_portfolio(
     first = pd.Timestamp(traded["decision_date"].min())
     last = pd.Series([b.index[-1] for b in full.values()]).mode().max()
 
-    def cut(b: pd.DataFrame) -> pd.DataFrame:
-        return b.loc[first:last]
-
-    bars = {t: cut(b) for t, b in full.items() if len(cut(b)) >= 2}
-    btc = cut(btc_full)
+    # bars before the span feed the ex-ante estimates only (run_portfolio's start=)
+    bars = {t: b.loc[:last] for t, b in full.items() if len(b.loc[first:last]) >= 2}
+    btc = btc_full.loc[:last]
 
     def on_span(sigs: dict[str, Signals]) -> dict[str, Signals]:
         from riskkit.backtest.signals import slice_signals
@@ -306,7 +315,7 @@ def run_pivot_portfolio(
            cash: float = init_cash, overlay: Overlay | None = None,
            use_sizing: Sizing = sizing, b: dict[str, pd.DataFrame] | None = None) -> PortfolioResult:  # fmt: skip
         res = run_portfolio(b or bars, sigs, sizing=use_sizing, costs=ladder[cost_key],
-                            overlay=overlay, init_cash=cash, btc_bars=btc)  # fmt: skip
+                            overlay=overlay, init_cash=cash, btc_bars=btc, start=first)  # fmt: skip
         runs[label] = res
         rows.append({"run": label, "strategy": strat, "costs": cost_key, "init_cash": cash,
                      **res.stats.to_dict(), "periods_per_year": res.settings["periods_per_year"]})  # fmt: skip
@@ -324,12 +333,15 @@ def run_pivot_portfolio(
         for key in ("+borrow", "+volume cap"):
             go(f"pivot by type at {LARGE_ACCOUNT:,.0f}, {key}", "pivot by type", key, sig_type,
                cash=LARGE_ACCOUNT)  # fmt: skip
+        for lab, sz, ov in SIZING_VARIANTS:
+            go(f"pivot by type, {lab}", f"pivot by type, {lab}", "+volume cap", sig_type,
+               use_sizing=sz, overlay=ov)  # fmt: skip
         n_basket = len(bars)
         basket = go("equal-weight basket, buy and hold", "basket buy and hold", "fees+slippage",
-                    {t: _hold_signals(b) for t, b in bars.items()},
+                    {t: _hold_signals(b, first) for t, b in bars.items()},
                     use_sizing=Sizing(fraction=1.0 / n_basket))  # fmt: skip
         btc_run = go("BTC-USD, buy and hold", "BTC-USD buy and hold", "fees+slippage",
-                     {"BTC-USD": _hold_signals(btc)}, use_sizing=Sizing(fraction=1.0),
+                     {"BTC-USD": _hold_signals(btc, first)}, use_sizing=Sizing(fraction=1.0),
                      b={"BTC-USD": btc})  # fmt: skip
     main = runs["pivot by type, +volume cap"]
     table = pd.DataFrame(rows).set_index("run")[_COLUMNS]
