@@ -206,7 +206,65 @@ def test_bundled_firm_events_and_section(tmp_path):
     cs = cross_section(study, scope="firm", regressors=["event_type", "pre_volatility"])
     assert cs.n == 33 and cs.n_clusters == 31
     assert cs.tsols()["n_placebo"].iloc[0] == 247
+    # firm news: event-day variance far above the placebo days', so TSOLS is flagged
+    assert cs.tsols_variance_ratio > 1.5
+    assert "TSOLS (csestudy) is not reliable here" in cs.conclusion()
     page = render_page("t", sections=cross_section_section(cs), meta={},
                        out_path=tmp_path / "p.html")  # fmt: skip
     assert "Cross-sectional regression" in page.read_text()
     assert "<table>" in cs._repr_html_() and len(repr(cs).splitlines()) <= 3
+
+
+def _size_draws(design, reps, rng):
+    """SYNTHETIC cross-sections: rejection rates at 5% of HC1, HC3 and TSOLS (p_cdf)."""
+    import statsmodels.api as sm
+
+    from riskkit.events._cross_section_kernels import tsols
+
+    n, E, gap = 40, 250, 10
+    rej = {"HC1": 0, "HC3": 0, "tsols": 0}
+    ratios = []
+    for _ in range(reps):
+        if design == "common_date_omitted_factor":
+            lam = rng.uniform(0, 2, n)  # loading on a factor the model leaves out
+            x = lam + rng.normal(0, 0.3, n)  # the characteristic is correlated with it
+            f = rng.normal(0, 0.02, E + 1)
+            ret = lam[:, None] * f[None, :] + rng.normal(0, 0.02, (n, E + 1))
+            ar, car = ret[:, :E], ret[:, E]
+        else:  # distinct dates, day-0 variance 9 times the normal days', x irrelevant
+            x = rng.normal(size=n)
+            ar = rng.normal(0, 0.02, (n, E))
+            car = rng.normal(0, 0.06, n)
+        X = np.column_stack([np.ones(n), x])
+        zero = np.zeros(n, dtype=np.int64)
+        out = tsols(X, car, ar, zero, zero, gap)
+        rej["tsols"] += out.p_cdf[1] <= 0.05
+        ratios.append(out.variance_ratio)
+        for cov in ("HC1", "HC3"):
+            rej[cov] += sm.OLS(car, X).fit(cov_type=cov, use_t=True).pvalues[1] <= 0.05
+    return {k: v / reps for k, v in rej.items()}, float(np.median(ratios))
+
+
+def test_tsols_holds_its_size_where_csestudy_is_meant_to_work():
+    """One common date, returns correlated through an omitted factor that the
+    characteristic proxies: HC errors reject far too often, TSOLS does not."""
+    reps = 300
+    rates, ratio = _size_draws("common_date_omitted_factor", reps, np.random.default_rng(0))
+    lo, hi = sps.binom.ppf([0.005, 0.995], reps, 0.05) / reps
+    assert lo <= rates["tsols"] <= hi, rates
+    assert rates["HC1"] > 0.3 and rates["HC3"] > 0.3
+    assert ratio < 1.5
+
+
+def test_tsols_over_rejects_with_event_induced_variance_and_flags_it():
+    """Distinct dates, day-0 variance 9x the normal days' (firm news): HC3 holds its
+    size, TSOLS's reference distribution is too narrow, and the variance ratio shows it
+    (it is what the result's note and conclusion warn on)."""
+    from riskkit.events.cross_section import VARIANCE_RATIO_WARN
+
+    reps = 300
+    rates, ratio = _size_draws("event_induced_variance", reps, np.random.default_rng(1))
+    lo, hi = sps.binom.ppf([0.005, 0.995], reps, 0.05) / reps
+    assert lo <= rates["HC3"] <= hi, rates
+    assert rates["tsols"] > 0.3
+    assert ratio > VARIANCE_RATIO_WARN
