@@ -389,5 +389,13 @@ class SweepResult:
              ("range", f"{st.get('first')} .. {st.get('last')}")],
         )  # fmt: skip
 
+    def plot_heatmap(
+        self, x: str, y: str, *, metric: str = "sharpe", where: dict[str, Any] | None = None
+    ) -> Any:
+        """Heatmap of ``metric`` over parameters ``x`` and ``y`` (mean over the rest), as
+        :meth:`BacktestResult.plot_heatmap`; ``where`` filters configurations first, e.g.
+        ``{"ticker": "IREN"}``."""
+        return heatmap(self.to_frame(), x, y, metric=metric, where=where)
+
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
