@@ -158,7 +158,20 @@ def run_portfolio(
     The statistics are those of single runs (:func:`riskkit.backtest._metrics.equity_stats`:
     Sharpe :math:`\\bar r/s_r\\sqrt{P}` with ddof=1, zero risk-free rate, max drawdown on the
     wealth path) on the daily equity of the union calendar. Turnover is the traded value
-    over the mean equity (annualised: times :math:`P/n`).
+    over the mean equity (annualised: times :math:`P/n`). Volatility targeting sizes a
+    position :math:`w = \\min(\\sigma^*/\\hat\\sigma_t, w_{max})` with :math:`\\hat\\sigma_t` the
+    ddof=1 standard deviation of the name's last ``vol_window`` simple returns up to the
+    decision bar times :math:`\\sqrt{P_i}` (252 or 365, the name's own calendar), as in
+    Moreira and Muir (2017). A short of :math:`q` shares pays
+    :math:`b\\,q\\,C_t\\,\\Delta_t/365` of borrow at each close, :math:`\\Delta_t` the calendar
+    days to the next day of the calendar (D'Avolio 2002 on rates of hard-to-borrow names).
+
+    References
+    ----------
+    .. [1] Moreira, A. and Muir, T. (2017). Volatility-managed portfolios. *Journal of
+       Finance* 72(4), 1611-1644.
+    .. [2] D'Avolio, G. (2002). The market for borrowing stock. *Journal of Financial
+       Economics* 66(2-3), 271-306.
 
     Examples
     --------
