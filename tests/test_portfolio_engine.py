@@ -11,6 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from riskkit import DataError
 from riskkit.backtest import Costs, Overlay, Signals, Sizing, run_portfolio
@@ -233,3 +235,22 @@ def test_start_uses_earlier_bars_for_estimates_only():
     w = min(0.3 / (r.std(ddof=1) * math.sqrt(ppy)), 1.0)
     assert math.isclose(first["shares"], w * v.equity.loc[dec] / closes.loc[dec], rel_tol=1e-9)
     assert v.equity.index[0] == cut
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    cut_at=st.integers(5, N - 5),
+    name=st.sampled_from(sorted(CONFIGS)),
+)
+def test_no_look_ahead_property(seed, cut_at, name):
+    bars = universe(seed)
+    cut = bars["AAA"].index[cut_at]
+    res = run_portfolio(bars, causal_signals(bars), **CONFIGS[name])
+    alt_bars = perturb_after(bars, cut, seed=seed + 1)
+    alt = run_portfolio(alt_bars, causal_signals(alt_bars), **CONFIGS[name])
+    upto = res.equity.index <= cut
+    pd.testing.assert_series_equal(res.equity[upto], alt.equity[upto], rtol=1e-12)
+    f0 = res.fills[res.fills["date"] <= cut].reset_index(drop=True)
+    f1 = alt.fills[alt.fills["date"] <= cut].reset_index(drop=True)
+    pd.testing.assert_frame_equal(f0, f1, rtol=1e-12)
