@@ -103,7 +103,10 @@ def pivot_event_plan(
         if direction == "type":
             side = int(sides.get(ev["event_type"], 0))
             if side == 0:
-                row["dropped"] = f"event_type {ev['event_type']!r} has no side in type_sides"
+                traded = ", ".join(sorted(str(k) for k, v in sides.items() if v)) or "none"
+                row["dropped"] = (
+                    f"event type {ev['event_type']!r} is not traded by type (traded: {traded})"
+                )
                 rows.append(row)
                 continue
             pos = int(

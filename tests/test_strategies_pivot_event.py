@@ -48,7 +48,9 @@ def test_entry_session_by_timing():
     got = {k: (str(v.date()) if not pd.isna(v) else None) for k, v in p["entry_session"].items()}
     assert got == {"pre": "2025-11-05", "during": "2025-11-06", "after": "2025-11-07",
                    "unknown": "2025-11-10", "weekend": "2025-11-10", "earn": None, "late": None}  # fmt: skip
-    assert p.loc["earn", "dropped"].startswith("event_type 'earnings'")
+    assert p.loc["earn", "dropped"] == (
+        "event type 'earnings' is not traded by type (traded: ai_pivot, hpc_contract, m_and_a)"
+    )
     assert p.loc["late", "dropped"] == "entry open is outside the price data"
     # decision on the bar before the entry; exit decided at the close of the 3rd session held
     assert p.loc["pre", "decision_date"] == pd.Timestamp("2025-11-04")

@@ -407,7 +407,7 @@ def _warn_skipped(skipped: list[tuple[str, str, str, str]]) -> None:
     if len(skipped) > _MAX_SKIP_WARNINGS:
         warn(
             f"{len(skipped) - _MAX_SKIP_WARNINGS} more events skipped (of "
-            f"{len(skipped)}); every one is listed with its reason in result.skipped.",
+            f"{len(skipped)}); every one is listed with its reason in the result's skipped-events table.",
             stacklevel=3,
         )
 
@@ -467,7 +467,7 @@ def _fit_problems(reasons, est, first, firm, grid, firm_names, estimation, gap, 
         if est.status[i] == 1:
             out[i] = (
                 f"only {int(est.nobs[i])} complete estimation returns in {span} (first {tk} "
-                f"return on {grid[first[f]].date()}); min_estimation_obs={min_obs}"
+                f"return on {grid[first[f]].date()}); at least {min_obs} are required"
             )
         elif est.status[i] == 2:
             out[i] = (

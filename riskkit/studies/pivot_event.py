@@ -129,7 +129,10 @@ def run_pivot_events(
         ev = pd.concat([ev[ev["ticker"] != "MKT"], assign_day0(expand_market_events(mkt, company))])
     else:
         dropped = [
-            {"event_id": e, "dropped": "market-wide event (include_market=False)"}
+            {
+                "event_id": e,
+                "dropped": "market-wide event (not traded unless market-wide events are included)",
+            }
             for e in mkt["event_id"]
         ]
         ev = ev[ev["ticker"] != "MKT"]
@@ -165,7 +168,10 @@ def run_pivot_events(
     plan_all = info.join(plan_all, how="outer")
     n_drop = int((plan_all["dropped"].fillna("") != "").sum())
     if n_drop:
-        warn(f"{n_drop} event(s) not traded; reasons in result.extras['plan']['dropped'].")
+        warn(
+            f"{n_drop} event(s) not traded; each is listed with its reason in the trade plan "
+            "(the page's 'Events not traded, and why' table)."
+        )
     trades = res.trades.merge(
         plan_all.drop(columns=["ticker"], errors="ignore"),
         left_on="config",
