@@ -125,13 +125,15 @@ class PivotPortfolioResult:
             f"{st['events_traded']} pivot events ({int(m['trades'] + m['open_at_end'])} round "
             f"trips: events on one name within the hold share a position) returned "
             f"{m['total_return']:+.1%} from {st['first']} to {st['last']} (Sharpe "
-            f"{m['sharpe']:.2f}, max drawdown {m['max_drawdown']:.1%}, in the market "
+            f"{m['sharpe']:.2f} on {self.main.settings['periods_per_year']:g} sessions a year, "
+            f"max drawdown {m['max_drawdown']:.1%}, in the market "
             f"{m['exposure']:.0%} of the days, turnover {m['turnover']:.1f}x, "
             f"{m['costs_paid']:,.0f} of costs).",
             f"The equal-weight buy-and-hold basket of the same {st['basket_names']} names "
             f"returned {b['total_return']:+.1%} (Sharpe {b['sharpe']:.2f}, max drawdown "
             f"{b['max_drawdown']:.1%}) and BTC-USD {c['total_return']:+.1%} (Sharpe "
-            f"{c['sharpe']:.2f}, max drawdown {c['max_drawdown']:.1%}): the strategy "
+            f"{c['sharpe']:.2f} on {self.btc.settings['periods_per_year']:g} days a year, "
+            f"max drawdown {c['max_drawdown']:.1%}): the strategy "
             f"{'beat' if gap > 0 else 'trailed'} the basket by {abs(gap) * 100:.1f} percentage points, with "
             f"a max drawdown {'smaller' if m['max_drawdown'] > b['max_drawdown'] else 'larger'}"
             f" than the basket's.",
