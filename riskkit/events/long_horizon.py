@@ -143,7 +143,7 @@ def skewness_adjusted_t(x: np.ndarray) -> tuple[float, float, float]:
     if n < 3:
         raise DataError(f"the skewness-adjusted t needs at least 3 values; got {n}.")
     sd = float(x.std(ddof=1))
-    if not np.ptp(x) > 0:
+    if not sd > 1e-12 * float(np.abs(x).max()):
         raise DataError("the abnormal returns are all equal: their t is undefined.")
     mean = float(x.mean())
     s = mean / sd
@@ -180,7 +180,7 @@ def bootstrap_skewness_adjusted_t(
     draws = x[rng.integers(0, n, size=(int(n_boot), nb))]
     mean_b = draws.mean(axis=1)
     sd_b = draws.std(axis=1, ddof=1)
-    good = np.ptp(draws, axis=1) > 0
+    good = sd_b > 1e-12 * float(np.abs(x).max())  # a resample of (nearly) one value
     draws, mean_b, sd_b = draws[good], mean_b[good], sd_b[good]
     gam_b = ((draws - mean_b[:, None]) ** 3).sum(axis=1) / (nb * sd_b**3)
     s_b = (mean_b - x.mean()) / sd_b
@@ -366,7 +366,7 @@ def _tests(bhar: pd.DataFrame, hs: list[int], *, n_boot: int, subsample: float, 
         for b in BENCHMARKS:
             x = bhar.loc[(bhar["horizon"] == h) & (bhar["benchmark"] == b), "bhar"].to_numpy()
             row: dict[str, object] = {"horizon": h, "benchmark": b, "n": int(x.size)}
-            if x.size >= 3 and np.ptp(x) > 0:
+            if x.size >= 3 and x.std(ddof=1) > 1e-12 * float(np.abs(x).max()):
                 t_sa, t, g = skewness_adjusted_t(x)
                 df = x.size - 1
                 pb, used = bootstrap_skewness_adjusted_t(x, n_boot=n_boot, subsample=subsample,
