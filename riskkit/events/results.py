@@ -10,12 +10,14 @@ import pandas as pd
 
 from riskkit._display import Summary, Table, short_repr
 from riskkit._errors import DataError
+from riskkit.events.multiple import STAR_RULE
 
 __all__ = ["EventStudyResult"]
 
-_TEST_FORMATS = {"estimate": "pct", "statistic": "num3", "p_value": "p", "n": "int"}
+_TEST_FORMATS = {"estimate": "pct", "statistic": "num3", "p_value": "p", "p_holm": "p", "n": "int"}
 _TEST_LABELS = {"window": "Window", "test": "Test", "estimate": "Estimate",
-                "statistic": "Statistic", "p_value": "p-value", "n": "N", "signif": "Signif."}  # fmt: skip
+                "statistic": "Statistic", "p_value": "p-value", "n": "N", "signif": "Signif.",
+                "p_holm": "Holm p", "stars": "Holm stars"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,10 @@ class EventStudyResult:
             f"{self._n_overlapping()} with a same-firm overlap",
         ]
         blocks: list[str | Table] = ["\n".join(s.strip() for s in lines[1:])]
-        tt = self.test_table
+        textbook = self.conventions == "textbook"
+        tt = self.tests(adjust=True) if textbook else self.test_table
+        cols = ["window", "test", "estimate", "statistic", "p_value"]
+        cols += ["p_holm", "n", "stars"] if textbook else ["n", "signif"]
         for label, mask in (
             ("All events", tt["group_by"] == "all"),
             ("Firm events only (no MKT)", (tt["group_by"] == "scope") & (tt["group"] == "firm")),
@@ -136,9 +141,12 @@ class EventStudyResult:
                 lines.append("")
                 caption = f"{label} (estimate = CAAR; estudy2 daily tests: AAR):"
                 lines.append(caption)
-                tab = sub[["window", "test", "estimate", "statistic", "p_value", "n", "signif"]]
+                tab = sub[cols]
                 lines.append(tab.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
                 blocks.append(Table(tab, _TEST_FORMATS, caption=caption, labels=_TEST_LABELS))
+        if textbook and len(tt):
+            lines.append(f"Note: {STAR_RULE}")
+            blocks.append(STAR_RULE)
         if len(self.skipped):
             lines.append("")
             lines.append("Skipped:")
