@@ -201,6 +201,7 @@ def run_plan(
                 on_result=lambda j, res: keep(todo[j], res),
             )  # fmt: skip
             info = run.as_dict()
+            info["submitted"] = info.pop("chunks")
             # chunk numbers of the whole sweep, not of the submitted subset
             info["rerun_chunks"] = [todo[j] for j in info["rerun_chunks"]]
             info["attempts"] = {todo[j]: n for j, n in info["attempts"].items()}

@@ -124,7 +124,7 @@ def run_trials(
 
         parts, run = map_chunks(client, run_trial_chunk, ctx, chunks, name="simulate",
                                 retries=retries)  # fmt: skip
-        execution.update(run.as_dict())
+        execution.update({k: v for k, v in run.as_dict().items() if k != "chunks"})
     pv = [f for p in parts for f in p["pv"]]
     draws = [f for p in parts for f in p["draws"]]
     log = [r for p in parts for r in p["log"]]
