@@ -21,7 +21,7 @@ from riskkit._display import Summary, Table, short_repr
 from riskkit._errors import DataError
 from riskkit._validation import check_timeseries
 from riskkit.events._inputs import check_count
-from riskkit.events.long_horizon import Events, Scope, event_panel
+from riskkit.events.long_horizon import Events, Scope, _p, event_panel
 
 if TYPE_CHECKING:
     from riskkit.report import Section
@@ -359,8 +359,8 @@ class CalendarTimeResult:
             verdict = "significant" if r["alpha_p"] < 0.05 else "not significant"
             parts.append(
                 f"{r['model']}: alpha {r['alpha']:+.3%} a day ({r['alpha_annual']:+.0%} a "
-                f"year at {self.periods_per_year:g} sessions), z = {r['alpha_z']:.2f}, p = "
-                f"{r['alpha_p']:.3f}, {verdict} at 5%"
+                f"year at {self.periods_per_year:g} sessions), z = {r['alpha_z']:.2f}, p "
+                f"{_p(r['alpha_p'])}, {verdict} at 5%"
             )
         r0 = self.fit_table.iloc[0]
         return (
@@ -414,6 +414,9 @@ class CalendarTimeResult:
         if ax is None:
             _, ax = plt.subplots(figsize=(9, 3.6))
         pf = self.portfolio
+        held = np.flatnonzero(pf["n_firms"].to_numpy() > 0)
+        if held.size:  # from the first day with a firm to the last
+            pf = pf.iloc[held[0] : held[-1] + 1]
         ax.fill_between(pf.index, 0, pf["n_firms"].to_numpy(dtype=float), step="mid",
                         color="#bbbbbb", label="firms in portfolio")  # fmt: skip
         ax.set_ylabel("firms")

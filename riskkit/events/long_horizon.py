@@ -379,6 +379,11 @@ def _tests(bhar: pd.DataFrame, hs: list[int], *, n_boot: int, subsample: float, 
     return pd.DataFrame(out).reindex(columns=TEST_COLUMNS)
 
 
+def _p(p: float) -> str:
+    """``= 0.012`` or ``< 0.001`` (a p-value of zero is a rounding)."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
 _FORMATS = {"mean": "pct", "median": "pct", "sd": "pct", "skewness": "num3",
             "share_positive": "pct1", "t": "num3", "p_t": "p", "t_sa": "num3", "p_sa": "p",
             "p_boot": "p", "n": "int", "horizon": "int", "n_boot_used": "int"}  # fmt: skip
@@ -450,7 +455,7 @@ class LongHorizonResult:
                 f"Against {'the market' if b == 'market' else 'the peer portfolio'}, the mean "
                 f"BHAR over [{self.start},+{int(r['horizon'])}] is {r['mean']:+.1%} (median "
                 f"{r['median']:+.1%}, N = {int(r['n'])}): skewness-adjusted t "
-                f"{r['t_sa']:.2f} (p = {r['p_sa']:.3f}, bootstrap p = {r['p_boot']:.3f}), "
+                f"{r['t_sa']:.2f} (p {_p(r['p_sa'])}, bootstrap p {_p(r['p_boot'])}), "
                 f"{verdict} at 5%."
             )
         return " ".join(parts)
@@ -498,7 +503,14 @@ def long_horizon_section(result: LongHorizonResult) -> list[Section]:
     """
     from riskkit.report import Section
 
-    tab = result.tests().rename(columns={"n_boot_used": "resamples"})
+    labels = {"n_boot_used": "resamples", "share_positive": "share > 0", "sd": "s.d.",
+              "t": "t", "p_t": "p (t)", "t_sa": "skew-adj. t", "p_sa": "p (skew-adj.)",
+              "p_boot": "p (bootstrap)", "mean": "mean BHAR", "median": "median BHAR"}  # fmt: skip
+    tab = result.tests().rename(columns=labels)
+    kinds = {"mean BHAR": "percent", "median BHAR": "percent", "s.d.": "percent",
+             "share > 0": "percent", "p (t)": "pvalue", "p (skew-adj.)": "pvalue",
+             "p (bootstrap)": "pvalue", "resamples": "count", "t": "number",
+             "skew-adj. t": "number", "skewness": "number"}  # fmt: skip
     note = (
         f"{result.conclusion()} BHAR = buy-and-hold return of the firm over sessions "
         f"[{result.start}, H] minus the market's (SPY) or the peer portfolio's (the mean "
@@ -513,11 +525,6 @@ def long_horizon_section(result: LongHorizonResult) -> list[Section]:
             "Long-horizon BHAR (Lyon-Barber-Tsai skewness-adjusted t)",
             table=tab,
             note=note,
-            formats={
-                "mean": "percent",
-                "median": "percent",
-                "sd": "percent",
-                "share_positive": "percent",
-            },
+            formats=kinds,
         )  # fmt: skip
     ]
