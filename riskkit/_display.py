@@ -1,8 +1,10 @@
 """Notebook display of result objects: a :class:`Summary` that prints as text and renders
-as HTML with real tables, a short ``repr`` and a small value formatter.
+as HTML with real tables, and a short ``repr``.
 
-Floor 1: imports pandas and numpy only (no riskkit area). The report pages have their own
-formatter; this one is deliberately small.
+Floor 1 (no riskkit area). Cells are formatted by :mod:`riskkit._format`, the formatter of
+the report pages too, so a number reads the same in a notebook and on a page; the short
+kind names here (``pct``, ``int``, ``p``, ``num``...) are that formatter's kinds with a
+number of decimals.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from riskkit._format import format_value
 
 __all__ = ["Summary", "Table", "fmt_value", "format_frame", "html_table", "short_repr"]
 
@@ -32,58 +36,45 @@ _CSS = (
 )
 
 
-def _is_missing(v: Any) -> bool:
-    if v is None or v is pd.NaT:
-        return True
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
+#: This module's kinds as the formatter's (kind, decimals).
+_AS_FORMAT: dict[str, tuple[str, int | None]] = {
+    "pct": ("percent", 2), "pct1": ("percent", 1), "int": ("count", None),
+    "date": ("date", None), "num": ("number", 4), "num2": ("number", 2),
+    "num3": ("number", 3), "num6": ("number", 6), "p": ("pvalue", None), "text": ("text", None),
+}  # fmt: skip
 
 
 def fmt_value(v: Any, kind: str = "auto") -> str:
-    """One cell as text: percent, integer, date, number, p-value or plain text.
+    """One cell as text: percent, integer, date, number, p-value or plain text, by the
+    rules of :func:`riskkit._format.format_value` (missing values read ``–``, negative
+    numbers carry a true minus sign, p-values three decimals or ``<0.001``).
 
-    Missing values (None, NaN, NaT) give an empty string; infinities give ``inf``/``-inf``.
+    ``auto`` picks the kind from the value: yes/no for a bool, a date for a timestamp, a
+    count for a whole number, four decimals otherwise.
+
+    Examples
+    --------
+    >>> fmt_value(-0.2142, "pct"), fmt_value(1106.0), fmt_value(0.00004, "p")
+    ('−21.42%', '1,106', '<0.001')
     """
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r}; use one of {KINDS}.")
-    if isinstance(v, (list, tuple, np.ndarray)):
+    if isinstance(v, list | tuple | np.ndarray):
         return ", ".join(fmt_value(x, kind) for x in v)
-    if _is_missing(v):
-        return ""
     if kind == "auto":
-        if isinstance(v, (bool, np.bool_)):
-            return "yes" if v else "no"
-        if isinstance(v, (pd.Timestamp, np.datetime64)):
+        if isinstance(v, bool | np.bool_):
+            return format_value(v, "bool")
+        if isinstance(v, pd.Timestamp | np.datetime64):
             kind = "date"
-        elif isinstance(v, (int, np.integer)):
+        elif isinstance(v, int | np.integer):
             kind = "int"
-        elif isinstance(v, (float, np.floating)):
-            kind = "int" if float(v).is_integer() and abs(float(v)) < 1e15 else "num"
+        elif isinstance(v, float | np.floating):
+            x = float(v)
+            kind = "int" if math.isfinite(x) and x.is_integer() and abs(x) < 1e15 else "num"
         else:
-            return str(v)
-    if kind == "text":
-        return str(v)
-    if kind == "date":
-        ts = pd.Timestamp(v)
-        return f"{ts:%Y-%m-%d}" if ts == ts.normalize() else f"{ts:%Y-%m-%d %H:%M}"
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if kind == "int":
-        return f"{x:,.0f}"
-    if kind == "pct":
-        return f"{x:.2%}"
-    if kind == "pct1":
-        return f"{x:.1%}"
-    if kind == "p":
-        return "<0.0001" if 0 <= x < 1e-4 else f"{x:.4f}"
-    digits = {"num": 4, "num2": 2, "num3": 3, "num6": 6}[kind]
-    return f"{x:.{digits}f}"
+            return format_value(v, "text")
+    fkind, decimals = _AS_FORMAT[kind]
+    return format_value(v, fkind, decimals=decimals)
 
 
 def _kind_of(s: pd.Series) -> str:

@@ -21,7 +21,8 @@ FLOORS: dict[str, int] = {
     "riskkit._errors": 1,  # exceptions and warnings
     "riskkit._validation": 1,  # the shared validator
     "riskkit._annualization": 1,  # periods per year from the calendar
-    "riskkit._display": 1,  # summary/table formatting of result objects
+    "riskkit._format": 1,  # the one cell formatter (pages and summaries)
+    "riskkit._display": 1,  # summaries and short reprs of result objects
     "riskkit.data": 2,  # sources, cache, calendars, pairing, checks
     "riskkit.returns": 2,
     "riskkit.report": 2,  # the HTML renderer and CSV writer: it knows no area
@@ -39,6 +40,7 @@ SIDEWAYS: set[tuple[str, str]] = {
     ("riskkit._validation", "riskkit._errors"),
     ("riskkit._annualization", "riskkit._errors"),
     ("riskkit._display", "riskkit._errors"),
+    ("riskkit._display", "riskkit._format"),
     ("riskkit.backtest", "riskkit.risk"),  # the sweep's deflated Sharpe uses risk's ratios
 }
 

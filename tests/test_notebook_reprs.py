@@ -159,12 +159,20 @@ def _both_nan(a, b) -> bool:
 
 
 def test_fmt_value_by_kind():
-    assert fmt_value(0.01234, "pct") == "1.23%"
+    """The summaries' kinds read as the report pages' (riskkit._format): one formatter."""
+    assert fmt_value(0.01234, "pct") == "1.23%" and fmt_value(-0.2142, "pct1") == "\u221221.4%"
     assert fmt_value(95.0) == "95" and fmt_value(12345, "int") == "12,345"
     assert fmt_value(pd.Timestamp("2025-10-10")) == "2025-10-10"
-    assert fmt_value(float("nan")) == "" and fmt_value(None) == "" and fmt_value(pd.NaT) == ""
-    assert fmt_value(float("inf"), "num") == "inf" and fmt_value(True) == "yes"
-    assert fmt_value(1e-6, "p") == "<0.0001" and fmt_value(0.5, "p") == "0.5000"
+    assert fmt_value(float("nan")) == "–" and fmt_value(None) == "–" and fmt_value(pd.NaT) == "–"
+    assert fmt_value(float("inf"), "num") == "∞" and fmt_value(True) == "yes"
+    assert fmt_value(1e-6, "p") == "<0.001" and fmt_value(0.5, "p") == "0.500"
+    assert fmt_value(-1.23456, "num") == "\u22121.2346" and fmt_value(2.5, "num2") == "2.50"
+    # the same cell on a page and in a summary
+    from riskkit._format import format_value
+
+    for x in (0.0297, 0.00004, 0.5):
+        assert fmt_value(x, "p") == format_value(x, "pvalue")
+    assert fmt_value(-0.2142, "pct") == format_value(-0.2142, "percent")
     with pytest.raises(ValueError, match="kind='bogus'"):
         fmt_value(1.0, "bogus")
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskkit.report.format import column_kind, column_label, format_frame, format_value
+from riskkit._format import column_kind, column_label, format_frame, format_value
 from riskkit.report.html import Section, render_page, table_html, write_csv
 
 MINUS = "\u2212"

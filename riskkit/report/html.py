@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from riskkit.report.format import MISSING, format_frame
+from riskkit._format import MISSING, format_frame
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -39,7 +39,7 @@ class Section:
 
     ``figure`` is a matplotlib Figure (embedded as PNG, then closed); ``table`` a
     DataFrame rendered by :func:`table_html` (formatted by meaning, see
-    :mod:`riskkit.report.format`); ``html`` raw trusted HTML; ``note`` a plain-text
+    :mod:`riskkit._format`); ``html`` raw trusted HTML; ``note`` a plain-text
     paragraph. ``formats`` maps column keys (or ``"*"``: every numeric column not named)
     to a kind such as ``"percent"`` where the column-name conventions do not say;
     ``float_format`` formats the remaining plain numbers (default three decimals).
@@ -235,7 +235,7 @@ def table_html(
 
     Percent for returns and probabilities, decimals for p-values, integers for counts,
     dates as ``YYYY-MM-DD``, readable headers, no row-number index (the rules:
-    :mod:`riskkit.report.format`). A table longer than ``max_rows`` shows its first
+    :mod:`riskkit._format`). A table longer than ``max_rows`` shows its first
     ``max_rows`` rows, then either a link to ``csv`` (the whole table) or, without one,
     every row inside a collapsed ``<details>``; a table that would hide fewer than 10 rows
     is shown whole. Text columns of short cells (ids, tickers, at most 40 characters)

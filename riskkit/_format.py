@@ -1,4 +1,5 @@
-"""Formatting by meaning for the tables of every report page (the CSVs stay raw decimals).
+"""Formatting by meaning: the one cell formatter of the report pages and of the result
+objects' summaries (:mod:`riskkit._display`); the CSVs stay raw decimals.
 
 A column's *kind* decides how its cells read; the kind comes from the column's key when
 the key is a known convention, from its dtype otherwise:
@@ -235,12 +236,16 @@ def _number(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}".replace("-", "\u2212")
 
 
-def format_value(value: Any, kind: str, *, float_format: str | None = None) -> str:
+def format_value(
+    value: Any, kind: str, *, float_format: str | None = None, decimals: int | None = None
+) -> str:
     """One cell as text for a column of ``kind`` (see the module docstring).
 
     ``float_format`` (e.g. ``"{:.4f}"``) overrides the three decimals of ``number``
     columns (three significant digits below 0.01, so that a variance of 0.00168 does not
-    read 0.002 or 0.000). Negative numbers carry a true minus sign (U+2212).
+    read 0.002 or 0.000); ``decimals`` sets the decimals of ``percent`` and ``number``
+    cells (a result's summary asks for four on a coefficient). Negative numbers carry a
+    true minus sign (U+2212).
 
     Examples
     --------
@@ -273,7 +278,7 @@ def format_value(value: Any, kind: str, *, float_format: str | None = None) -> s
             return "normal"
         return "∞" if x > 0 else "\u2212∞"
     if kind == "percent":
-        return _number(100 * x, 2) + "%"
+        return _number(100 * x, 2 if decimals is None else decimals) + "%"
     if kind == "points":
         return _number(x, 1) + "%"
     if kind == "pvalue":
@@ -284,6 +289,8 @@ def format_value(value: Any, kind: str, *, float_format: str | None = None) -> s
         return _number(x, 2)
     if float_format is not None:
         return float_format.format(x).replace("-", "\u2212")
+    if decimals is not None:
+        return _number(x, decimals)
     if x == round(x) and abs(x) < 1e15:
         return _number(x, 0) if x != 0 else "0"
     if abs(x) < 0.01:
