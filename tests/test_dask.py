@@ -280,3 +280,47 @@ def test_missing_dask_and_unreachable_scheduler_say_what_to_do(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
     with pytest.raises(RiskkitError, match=r'pip install "riskkit\[dask\]"'):
         connect("tcp://127.0.0.1:9")
+
+
+@pytest.mark.slow
+def test_cli_scheduler_option_and_env_var_give_the_local_tables(client, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from riskkit.cli import app
+
+    runner = CliRunner()
+    addr = client.scheduler.address
+    sim = ["event-simulate", "--events-per-trial", "5", "--trials", "3", "--effect", "0.05",
+           "--window", "0,0", "--no-progress"]  # fmt: skip
+    sl = ["backtest", "stop-loss", "-t", "BTC-USD", "--no-walk-forward"]
+    local = {"sim": tmp_path / "l1", "sl": tmp_path / "l2"}
+    dist = {"sim": tmp_path / "d1", "sl": tmp_path / "d2"}
+    for key, args in (("sim", sim), ("sl", sl)):
+        res = runner.invoke(app, [*args, "--out", str(local[key])])
+        assert res.exit_code == 0, res.output
+    res = runner.invoke(app, [*sim, "--out", str(dist["sim"]), "--scheduler", addr])
+    assert res.exit_code == 0, res.output
+    assert f"trials: 1 chunk(s) on 2 dask worker(s) at {addr}, none run again" in res.output
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", addr)  # the same, from the environment
+    res = runner.invoke(app, [*sl, "--out", str(dist["sl"])])
+    assert res.exit_code == 0, res.output
+    assert f"computed on 2 dask worker(s) at {addr}" in res.output
+    for key, part in (("sim", "event_simulation"), ("sl", "stop_loss")):
+        csvs = sorted(p.name for p in (local[key] / part).glob("*.csv"))
+        assert csvs and csvs == sorted(p.name for p in (dist[key] / part).glob("*.csv"))
+        for name in csvs:
+            a = pd.read_csv(local[key] / part / name)
+            b = pd.read_csv(dist[key] / part / name)
+            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+
+
+@pytest.mark.slow  # the client tries for 10 s before it gives up
+def test_cli_unreachable_scheduler_is_one_error_line(tmp_path, capsys):
+    from riskkit.cli import app
+    from riskkit.cli._common import run_app
+
+    code = run_app(app, ["event-simulate", "--trials", "1", "--no-progress", "--out",
+                         str(tmp_path), "--scheduler", "tcp://127.0.0.1:9"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().startswith("error: no dask scheduler answered at 'tcp://127.0.0.1:9'")

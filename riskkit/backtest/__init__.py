@@ -1,5 +1,6 @@
 """Backtests with an honest fill contract on one fused numba kernel: engine, sweeps, walk-forward."""
 
+from riskkit.backtest._distributed import use_client
 from riskkit.backtest.crosscheck import run_backtest_vectorbt
 from riskkit.backtest.engine import FILL_CONTRACT, Ambiguity, bars_for, run_backtest
 from riskkit.backtest.hedge import daily_btc_hedge
@@ -32,6 +33,7 @@ __all__ = [
     "slice_signals",
     "sweep",
     "sweep_deflated_sharpe",
+    "use_client",
     "walk_forward",
     "write_pivot_report",
     "write_stop_loss_report",

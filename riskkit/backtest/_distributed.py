@@ -22,7 +22,9 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,38 @@ from riskkit._errors import DataError
 from riskkit.backtest import _sim as S
 from riskkit.backtest.grid import GridPlan, TickerArrays, run_slice
 
-__all__ = ["ChunkStore", "plan_token", "run_plan"]
+__all__ = ["ChunkStore", "current_client", "plan_token", "run_plan", "use_client"]
+
+_CLIENT: ContextVar[Any] = ContextVar("riskkit_sweep_client", default=None)
+
+
+@contextmanager
+def use_client(client: Any) -> Iterator[Any]:
+    """Run the grid-native sweeps inside the ``with`` block on ``client``.
+
+    For code that calls :func:`riskkit.backtest.sweep` without a ``client=`` of its own
+    (a canned study such as ``riskkit.studies.run_stop_loss_sweep``): inside the block
+    such a sweep runs on ``client``; an explicit ``client=`` still wins. ``None`` keeps
+    them local. The setting is a context variable: it ends with the block and does not
+    leak into other threads or tasks.
+
+    Examples
+    --------
+    >>> with use_client(None):
+    ...     current_client() is None
+    True
+    """
+    token = _CLIENT.set(client)
+    try:
+        yield client
+    finally:
+        _CLIENT.reset(token)
+
+
+def current_client() -> Any:
+    """The client set by the innermost :func:`use_client` block, or None."""
+    return _CLIENT.get()
+
 
 Chunk = tuple[int, int, int]  # block, start, stop
 

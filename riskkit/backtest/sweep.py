@@ -143,7 +143,8 @@ def sweep(
         (72 bytes a configuration) and returns only their statistics (160 bytes a
         configuration). The table equals a local run exactly, in the same row order,
         whatever the workers or ``chunk_size``; :meth:`SweepResult.detail` re-runs
-        locally. None (default) runs locally and never imports Dask.
+        locally. None (default) runs locally and never imports Dask, unless the call is
+        inside a :func:`riskkit.backtest.use_client` block.
     chunk_dir
         Grid form: a folder where each finished chunk is written as a Parquet file
         (atomically); a rerun with the same inputs and ``chunk_size`` reads the chunks
@@ -231,6 +232,10 @@ def _grid_sweep(
     from riskkit.backtest.grid import check_chunk_size, plan_grid, run_grid
 
     client, chunk_dir, retries = kw.pop("client"), kw.pop("chunk_dir"), kw.pop("retries")
+    if client is None:
+        from riskkit.backtest._distributed import current_client
+
+        client = current_client()  # a riskkit.backtest.use_client block, if any
     if client is None and chunk_dir is None:
         stats, params, fp, spec, ppy = run_grid(bars_by_ticker, signals, grid, **kw)
         execution: dict[str, Any] = {"backend": "local", "chunk_size": kw["chunk_size"]}

@@ -13,6 +13,7 @@ events        ``--events FILE``                  an events CSV; default: the bun
 event window  ``--window A,B``                   sessions around day 0; repeat for several
 costs         ``--fees``, ``--slippage``         fraction per fill (0.001 = 10 bp)
 stop vs bar   ``--ambiguity``                    stop_first, optimistic or pessimistic
+cluster       ``--scheduler ADDRESS``            a dask scheduler (or DASK_SCHEDULER_ADDRESS)
 ============  =================================  ==========================================
 
 Lists are given by repeating the option (``--tickers IREN --tickers WULF``); the scripts in
@@ -21,6 +22,8 @@ Lists are given by repeating the option (``--tickers IREN --tickers WULF``); the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -37,6 +40,8 @@ __all__ = [
     "SourceOpt",
     "events_option",
     "out_option",
+    "SchedulerOpt",
+    "scheduler_client",
     "tickers_option",
 ]
 
@@ -69,6 +74,33 @@ AmbiguityOpt = Annotated[
         "fills at the bar's worst price)",
     ),
 ]
+
+
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        envvar="DASK_SCHEDULER_ADDRESS",
+        help="Run on the dask.distributed scheduler at ADDRESS (tcp://host:8786; needs "
+        'pip install "riskkit[dask]"); default: local, Dask never imported',
+    ),
+]
+
+
+@contextmanager
+def scheduler_client(address: str | None) -> Iterator[Any]:
+    """A Dask client connected to ``--scheduler`` for the command's body (None: local)."""
+    if not address:
+        yield None
+        return
+    from riskkit._cluster import connect
+
+    client = connect(address)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def tickers_option(default: str) -> Any:

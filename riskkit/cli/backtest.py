@@ -17,10 +17,12 @@ from riskkit.cli._options import (
     DEFAULT_OUT,
     AmbiguityOpt,
     FeesOpt,
+    SchedulerOpt,
     SlippageOpt,
     SourceOpt,
     events_option,
     out_option,
+    scheduler_client,
     tickers_option,
 )
 
@@ -58,17 +60,23 @@ def stop_loss(
             help="Add the walk-forward check (train 504 sessions, test 126)",
         ),
     ] = True,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Sweep the stop-loss family (fixed, trailing, ATR and BTC-level stops, re-entry rules)
-    on each ticker; writes DIR/stop_loss/stop_loss.html and its CSVs."""
+    on each ticker; writes DIR/stop_loss/stop_loss.html and its CSVs. With --scheduler the
+    sweep's chunks run on that dask cluster (same table)."""
+    from riskkit.backtest import use_client
     from riskkit.backtest.report import write_stop_loss_report
     from riskkit.studies import STOP_LOSS_TICKERS, run_stop_loss_sweep
 
     with guarded(), part_folder(out, "stop_loss") as folder:  # checked before ~20 s of work
-        res = run_stop_loss_sweep(
-            tickers or list(STOP_LOSS_TICKERS), source=source, fees=fees, slippage=slippage,
-            ambiguity=ambiguity, walk_forward_windows=(504, 126) if walk_forward else None,
-        )  # fmt: skip
+        with scheduler_client(scheduler) as client, use_client(client):
+            res = run_stop_loss_sweep(
+                tickers or list(STOP_LOSS_TICKERS), source=source, fees=fees, slippage=slippage,
+                ambiguity=ambiguity, walk_forward_windows=(504, 126) if walk_forward else None,
+            )  # fmt: skip
+        if client is not None:
+            typer.echo(f"sweep: {res.settings['execution']['note']}")
         paths = write_stop_loss_report(res, folder)
         console.print(res.summary(top=10))
         for key, title in (("dsr_by_ticker", "Deflated Sharpe by ticker"),

@@ -10,7 +10,15 @@ from rich.console import Console
 
 from riskkit._errors import DataError
 from riskkit.cli._common import guarded, part_folder, say_written
-from riskkit.cli._options import DEFAULT_OUT, ModelName, events_option, out_option, tickers_option
+from riskkit.cli._options import (
+    DEFAULT_OUT,
+    ModelName,
+    SchedulerOpt,
+    events_option,
+    out_option,
+    scheduler_client,
+    tickers_option,
+)
 
 __all__ = ["event_simulate_command", "event_study_command"]
 
@@ -150,21 +158,26 @@ def event_simulate_command(
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar")
     ] = True,
     out: Annotated[Path, out_option("event_simulation")] = DEFAULT_OUT,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Placebo simulation (Brown-Warner): how often each test rejects on pseudo-events,
     under the null and with a planted effect (default windows -1,1 0,0); writes
-    DIR/event_simulation/simulation.html and its CSVs."""
+    DIR/event_simulation/simulation.html and its CSVs. With --scheduler the trials run on
+    that dask cluster (same tables)."""
     from riskkit.events import simulate
     from riskkit.events.report import write_simulation_report
 
     with guarded():
         wins = [_parse_window(w) for w in window] if window else [(-1, 1), (0, 0)]
         with part_folder(out, "event_simulation") as folder:
-            result = simulate(events_per_trial, n_trials=trials, effect=effect, windows=wins,
-                              model=model, draw=draw, tickers=tickers,
-                              events=str(events) if events else None, estimation=estimation,
-                              gap=gap, min_estimation_obs=min_obs, seed=seed,
-                              progress=progress)  # fmt: skip
+            with scheduler_client(scheduler) as client:
+                result = simulate(events_per_trial, n_trials=trials, effect=effect, windows=wins,
+                                  model=model, draw=draw, tickers=tickers,
+                                  events=str(events) if events else None, estimation=estimation,
+                                  gap=gap, min_estimation_obs=min_obs, seed=seed,
+                                  progress=progress, client=client)  # fmt: skip
+            if client is not None:
+                typer.echo(f"trials: {result.execution['note']}")
             path = write_simulation_report(result, folder)
             typer.echo(result.summary())
             say_written(folder, path)
