@@ -68,9 +68,18 @@ def test_portfolio_alpha_and_hac_errors_equal_a_hand_calculation():
     np.testing.assert_allclose(got["portfolio_return"].to_numpy(), port, atol=1e-15)
     assert got["n_firms"].tolist() == counts
     assert max(counts) == 2  # F0's two events overlap on days 41-50: F0 counts once
+    # the peers factor: the firms with a return that are not in the portfolio that day
+    peer = []
+    for t in range(len(r)):
+        held = {tk for p, tk in zip(pos, tks, strict=True) if p + 1 <= t <= p + 30}
+        vals = [r[c].iloc[t] for c in r.columns if c not in held and np.isfinite(r[c].iloc[t])]
+        peer.append(sum(vals) / len(vals))
+    np.testing.assert_allclose(got["peers_return"].to_numpy(), peer, atol=1e-15)
+    fac = f.assign(peers=peer)
     use = np.isfinite(port)
-    for model, cols in (("market", ["market"]), ("market_btc", ["market", "BTC"])):
-        X = np.column_stack([np.ones(use.sum()), f[cols].to_numpy()[use]])
+    for model, cols in (("market", ["market"]), ("market_btc", ["market", "BTC"]),
+                        ("market_peers", ["market", "peers"])):  # fmt: skip
+        X = np.column_stack([np.ones(use.sum()), fac[cols].to_numpy()[use]])
         b, se = _hac_by_hand(np.array(port)[use], X, 3)
         co = res.to_frame().query("model == @model")
         np.testing.assert_allclose(co["coef"].to_numpy(), b, rtol=1e-10)

@@ -28,8 +28,14 @@ if TYPE_CHECKING:
 
 __all__ = ["CalendarTimeResult", "calendar_time", "calendar_time_section", "newey_west_lags"]
 
-#: Factor sets: the columns of ``factors`` each model regresses on (after the constant).
-MODEL_FACTORS = {"market": 1, "market_btc": 2}
+#: Factor sets (after the constant): ``market`` and ``btc`` are the first and second
+#: columns of ``factors``; ``peers`` is the equal-weight return of the universe's firms that
+#: are not in the portfolio that day (the miners without a recent event).
+MODEL_FACTORS = {
+    "market": ("market",),
+    "market_btc": ("market", "btc"),
+    "market_peers": ("market", "peers"),
+}
 
 
 def newey_west_lags(n: int) -> int:
@@ -59,7 +65,7 @@ def calendar_time(
     horizon: int = 60,
     start: int = 1,
     weights: Literal["equal", "dollar_volume"] | pd.DataFrame = "equal",
-    models: Sequence[str] = ("market", "market_btc"),
+    models: Sequence[str] = ("market", "market_btc", "market_peers"),
     maxlags: int | None = None,
     min_firms: int = 1,
     risk_free: pd.Series | None = None,
@@ -90,7 +96,9 @@ def calendar_time(
         non-negative weights (date x ticker, e.g. market capitalisations), used as of the
         previous session.
     models
-        Factor sets: ``"market"`` (the first factor) and ``"market_btc"`` (the first two).
+        Factor sets: ``"market"`` (the first factor), ``"market_btc"`` (the first two) and
+        ``"market_peers"`` (the market and the equal-weight return of the universe's firms
+        outside the portfolio that day: the other miners, a sector benchmark).
     maxlags
         Newey-West lags; None: :func:`newey_west_lags` of the number of days used.
     min_firms
@@ -118,7 +126,9 @@ def calendar_time(
     -----
     ``R_pt = sum_i w_it R_it / sum_i w_it`` over the firms ``i`` in the portfolio on day
     ``t`` (``w = 1`` for equal weights). OLS of ``R_pt - r_ft = a + b' (F_t - r_ft) + e_t``
-    (statsmodels), ``Var(a, b) = (X'X)^{-1} S (X'X)^{-1}`` with ``S = sum_t e_t^2 x_t x_t'
+    (statsmodels); ``market_peers``'s second factor is ``mean_j R_jt`` over the universe's
+    firms ``j`` with a return on ``t`` and not in the portfolio.
+    ``Var(a, b) = (X'X)^{-1} S (X'X)^{-1}`` with ``S = sum_t e_t^2 x_t x_t'
     + sum_{l=1}^{L} (1 - l/(L+1)) sum_t e_t e_{t-l} (x_t x_{t-l}' + x_{t-l} x_t')``
     (Bartlett weights, no small-sample factor: statsmodels' ``cov_type="HAC"``
     default), z-statistics against the normal. ``alpha_annual = a x P`` with ``P`` = 252
@@ -144,7 +154,7 @@ def calendar_time(
     ...                    "date": idx[[50, 120]], "timing": "pre-market"})
     >>> res = calendar_time(ev, returns=r, factors=f, calendar="returns", horizon=40)
     >>> res.fits()[["model", "n_days"]].values.tolist()
-    [['market', 80], ['market_btc', 80]]
+    [['market', 80], ['market_btc', 80], ['market_peers', 80]]
     """
     check_count("start", start, 0)
     check_count("horizon", horizon, 1)
@@ -172,7 +182,7 @@ def calendar_time(
                         scope=scope, calendar=calendar, market=market,
                         total_return=total_return)  # fmt: skip
     facs = panel.factors
-    need = max(MODEL_FACTORS[m] for m in mods)
+    need = 2 if any("btc" in MODEL_FACTORS[m] for m in mods) else 1
     if facs is None or facs.shape[1] < need:
         have = 0 if facs is None else facs.shape[1]
         raise DataError(
@@ -213,6 +223,11 @@ def calendar_time(
         w_label = "equal weights"
     rp, n_firms, n_weighted = _portfolio(y, active, w)
     good = np.isfinite(rp)
+    peers = _peers(y, active, pd.Index(rets.columns).isin(list(panel.universe)))
+    columns = {"market": (facs.iloc[:, 0].to_numpy(dtype=float), str(facs.columns[0])),
+               "peers": (peers, "peers")}  # fmt: skip
+    if facs.shape[1] > 1:
+        columns["btc"] = (facs.iloc[:, 1].to_numpy(dtype=float), str(facs.columns[1]))
     rf = np.zeros(n_t)
     rf_note = "none (zero)"
     if risk_free is not None:
@@ -220,15 +235,16 @@ def calendar_time(
         rf = pd.Series(risk_free).reindex(grid).to_numpy(dtype=float)
         rf_note = "user series"
     portfolio = pd.DataFrame({"portfolio_return": rp, "n_firms": n_firms,
-                              "weight_missing": n_firms - n_weighted},
+                              "weight_missing": n_firms - n_weighted, "peers_return": peers},
                              index=grid)  # fmt: skip
     portfolio.index.name = "date"
     ppy = 252.0 if calendar == "XNYS" else infer_periods_per_year(grid).periods_per_year
     fit_rows, coef_rows = [], []
     used_lags = {}
     for mname in mods:
-        k = MODEL_FACTORS[mname]
-        fx = facs.iloc[:, :k].to_numpy(dtype=float)
+        keys = MODEL_FACTORS[mname]
+        k = len(keys)
+        fx = np.column_stack([columns[c][0] for c in keys])
         use = good & (n_firms >= int(min_firms)) & np.isfinite(fx).all(axis=1) & np.isfinite(rf)
         n_use = int(use.sum())
         if n_use < k + 3:
@@ -240,7 +256,7 @@ def calendar_time(
         lags = newey_west_lags(n_use) if maxlags is None else int(maxlags)
         used_lags[mname] = lags
         fit, names = _fit(rp[use] - rf[use], fx[use] - rf[use, None],
-                          list(facs.columns[:k]), lags)  # fmt: skip
+                          [columns[c][1] for c in keys], lags)  # fmt: skip
         for j, nm in enumerate(names):
             coef_rows.append({"model": mname, "term": nm, "coef": fit.params[j],
                               "se": fit.bse[j], "z": fit.tvalues[j], "p": fit.pvalues[j]})  # fmt: skip
@@ -282,6 +298,16 @@ def _portfolio(y: np.ndarray, active: np.ndarray, w: np.ndarray):
     return rp, active.sum(axis=1), (wa > 0).sum(axis=1)
 
 
+def _peers(y: np.ndarray, active: np.ndarray, universe: np.ndarray) -> np.ndarray:
+    """Equal-weight return of the universe's firms with a return and not in the portfolio."""
+    out_ = np.isfinite(y) & ~active & universe[None, :]
+    cnt = out_.sum(axis=1)
+    tot = np.where(out_, y, 0.0).sum(axis=1)
+    res = np.full(y.shape[0], np.nan)
+    res[cnt > 0] = tot[cnt > 0] / cnt[cnt > 0]
+    return res
+
+
 def _fit(yv: np.ndarray, fx: np.ndarray, factor_names: list[str], lags: int):
     import statsmodels.api as sm
 
@@ -315,7 +341,8 @@ class CalendarTimeResult:
         Where the returns came from; the grid's first and last date.
     portfolio
         Per session: ``portfolio_return`` (NaN with no firm), ``n_firms``,
-        ``weight_missing`` (firms in the window without a weight that day).
+        ``weight_missing`` (firms in the window without a weight that day),
+        ``peers_return`` (the ``market_peers`` model's second factor).
     coef_table
         ``model, term, coef, se, z, p`` (HAC).
     fit_table
