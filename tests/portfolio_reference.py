@@ -95,6 +95,29 @@ def reference_portfolio(bars, signals, *, sizing, costs, overlay, ambiguity="sto
         js = [bk["row"][x] for x in bk["dates"] if x <= d]
         return weight(t, js[-1]) if js else math.nan
 
+    def btc_at(d):
+        past = [x for x in btc_close if x <= d]
+        return btc_close[past[-1]] if past else math.nan
+
+    def hedge_beta(t, d):
+        """OLS slope of the name's last N returns on BTC's over the same bars, up to d."""
+        n_win = overlay.hedge_beta_window
+        if n_win is None:
+            return 1.0
+        bk = books[t]
+        dates = [x for x in bk["dates"] if x <= d]
+        if len(dates) < n_win + 1:
+            return 1.0
+        dates = dates[-(n_win + 1) :]
+        cl = [bk["closes"][bk["row"][x]] for x in dates]
+        bt = [btc_at(x) for x in dates]
+        rs = [cl[j] / cl[j - 1] - 1 for j in range(1, len(cl))]
+        rb = [bt[j] / bt[j - 1] - 1 for j in range(1, len(bt))]
+        if any(math.isnan(x) for x in rb):
+            return 1.0
+        var = statistics.variance(rb)
+        return statistics.covariance(rs, rb) / var if var > 0 else 1.0
+
     cash = float(init_cash)
     fills, equity, cash_path = [], [], []
     borrow_paid = interest_paid = 0.0
@@ -309,8 +332,12 @@ def reference_portfolio(bars, signals, *, sizing, costs, overlay, ambiguity="sto
             hb = books[HEDGE]
             target = 0.0
             if below:
-                book = sum((books[t]["pos"] if books[t]["order"] is None else books[t]["order"])
-                           * books[t]["last"] for t in names if t != HEDGE)  # fmt: skip
+                book = 0.0
+                for t in names:
+                    bk = books[t]
+                    held = bk["pos"] if bk["order"] is None else bk["order"]
+                    if t != HEDGE and held != 0:
+                        book += held * bk["last"] * hedge_beta(t, d)
                 target = -overlay.hedge_ratio * book / hb["last"]
             hb["order"], hb["why"] = (target, "hedge") if target != hb["pos"] else (None, None)
     out = pd.DataFrame(fills, columns=["date", "ticker", "shares", "price", "fee", "reason"])

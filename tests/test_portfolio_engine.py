@@ -83,6 +83,9 @@ CONFIGS = {
     "drawdown_stop": dict(sizing=Sizing(fraction=0.6), overlay=Overlay(drawdown_stop=0.1, cooldown=10)),
     "btc_scale": dict(overlay=Overlay(btc_level=112_000.0, btc_scale=0.25)),
     "btc_hedge": dict(overlay=Overlay(btc_level=112_000.0, btc_mode="hedge", hedge_ratio=1.0)),
+    "btc_hedge_beta": dict(
+        overlay=Overlay(btc_level=112_000.0, btc_mode="hedge", hedge_beta_window=20)
+    ),
 }  # fmt: skip
 
 
@@ -176,6 +179,8 @@ def test_spec_errors():
         Overlay(drawdown_stop=1.5)
     with pytest.raises(DataError, match=r"btc_level=-1 must be a positive price"):
         Overlay(btc_level=-1)
+    with pytest.raises(DataError, match=r"hedge_beta_window=5 .* integer >= 10"):
+        Overlay(hedge_beta_window=5)
     with pytest.raises(DataError, match=r"btc_mode='short' is not allowed"):
         Overlay(btc_mode="short")  # type: ignore[arg-type]
 

@@ -234,6 +234,28 @@ def test_btc_level_hedge_variant():
     assert hedge["shares"].iloc[0] == pytest.approx(-0.8 * a_shares * 10.0 / 110_000.0, rel=1e-12)
 
 
+def test_btc_hedge_sized_by_rolling_beta():
+    """The hedge of a name that moves twice BTC (a noisy 2x) is about twice its value."""
+    rng = np.random.default_rng(8)
+    days = pd.date_range("2024-01-01", periods=60)
+    btc_px = 140_000 * np.exp(np.cumsum(rng.normal(0, 0.02, 60)))
+    btc_px[:40] = np.maximum(btc_px[:40], 113_000.0)  # above the level to day 39,
+    btc_px[40:] = np.minimum(btc_px[40:], 100_000.0)  # below it from day 40
+    btc = bars(np.c_[btc_px, btc_px * 1.01, btc_px * 0.99, btc_px], days)
+    sess = days[days.day_of_week < 5]
+    on = pd.Series(btc_px, index=days).reindex(sess).to_numpy()
+    a_px = 10 * (on / on[0]) ** 2 * np.exp(rng.normal(0, 0.002, len(sess)))
+    a = bars(np.c_[a_px, a_px * 1.01, a_px * 0.99, a_px], sess)
+    res = compare({"A": a}, {"A": sig(a, entries=[20])}, sizing=Sizing(fraction=0.5),
+                  btc_bars=btc, overlay=Overlay(btc_level=112_000.0, btc_mode="hedge",
+                                                hedge_beta_window=15))  # fmt: skip
+    h = res.fills[res.fills["reason"] == "hedge"].iloc[0]
+    d = days[40]  # BTC's first close below 112,000: the hedge is decided there
+    assert h["date"] == days[41] and res.positions.loc[d, "A"] > 0
+    ratio = -h["shares"] * btc.loc[d, "close"] / (res.positions.loc[d, "A"] * a["close"].asof(d))
+    assert 1.8 < ratio < 2.2
+
+
 def test_range_and_vol_slippage_models():
     rng = np.random.default_rng(5)
     c = 20 * np.exp(np.cumsum(rng.normal(0, 0.03, 30)))
@@ -307,7 +329,8 @@ def portfolios(draw):
         btc = pd.DataFrame({"open": p, "high": p * 1.01, "low": p * 0.99, "close": p}, index=idx)
         overlay = Overlay(drawdown_stop=overlay.drawdown_stop, cooldown=overlay.cooldown,
                           btc_level=112_000.0, btc_mode=draw(st.sampled_from(["scale", "hedge"])),
-                          btc_scale=draw(st.sampled_from([0.0, 0.5])), hedge_ratio=1.0)  # fmt: skip
+                          btc_scale=draw(st.sampled_from([0.0, 0.5])), hedge_ratio=1.0,
+                          hedge_beta_window=draw(st.sampled_from([None, 10])))  # fmt: skip
     amb = draw(st.sampled_from(["stop_first", "optimistic", "pessimistic"]))
     return bs, sg, sizing, costs, overlay, btc, amb
 

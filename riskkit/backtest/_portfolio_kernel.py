@@ -50,18 +50,18 @@ def _fill(k, i, q, quote, s, fees, reason, capped, nf, fi, ff):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def simulate_portfolio(
-    o, h, lo, c, v, live, ent, ex, sent, sex, slf, tpf, slip, wrow, borrow, days, btc,
+    o, h, lo, c, v, live, ent, ex, sent, sex, slf, tpf, slip, wrow, hbeta, borrow, days, btc,
     fees, part, max_pos, rebal, cash_rate, init_cash, dd_limit, dd_cool,
     level, mode, scale, hedge_ratio, hcol, rule,
     eq_out, cash_out, pos_out, borrow_out, int_out, fi, ff, cnt,
 ):  # fmt: skip
     """Run the portfolio on the union calendar; return the number of fills written.
 
-    Arrays are (n, m) float64 (``o h lo c v slip wrow slf tpf``; NaN off an instrument's
+    Arrays are (n, m) float64 (``o h lo c v slip wrow hbeta slf tpf``; NaN off an instrument's
     bars) or uint8 (``live ent ex sent sex``); ``borrow`` (m,) annual rates; ``days`` (n,)
     calendar days from each day to the next; ``btc`` (n,) the BTC close known at each day.
     ``mode`` 0 scales the book by ``scale`` while ``btc < level``, 1 hedges it with a short
-    in column ``hcol``. ``rule`` 0/1/2 is the ambiguity rule (stop first, optimistic,
+    in column ``hcol`` of ``sum(shares x close x hbeta)`` of the book. ``rule`` 0/1/2 is the ambiguity rule (stop first, optimistic,
     pessimistic).
     """
     n, m = o.shape
@@ -345,7 +345,9 @@ def simulate_portfolio(
                 book = 0.0
                 for i in range(m):
                     if i != hcol:
-                        book += (pos[i] if np.isnan(order[i]) else order[i]) * last[i]
+                        held = pos[i] if np.isnan(order[i]) else order[i]
+                        if held != 0.0:
+                            book += held * last[i] * hbeta[k, i]
                 tgt = -hedge_ratio * book / last[hcol]
             if tgt != pos[hcol]:
                 order[hcol] = tgt

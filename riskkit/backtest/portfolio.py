@@ -241,6 +241,7 @@ def run_portfolio(
         raise DataError(f"the union calendar has {len(idx)} day(s); at least 2 are needed.")
     ppy = _annual_factor(idx) if periods_per_year is None else float(periods_per_year)
     arrays = _arrays(bars, sigs, names, idx, sizing, costs)
+    arrays["hbeta"] = _hedge_betas(bars, names, idx, btc_close, overlay.hedge_beta_window)
     btc = (
         np.full(len(idx), np.nan)
         if btc_close is None
@@ -261,7 +262,8 @@ def run_portfolio(
     nf = K.simulate_portfolio(
         arrays["open"], arrays["high"], arrays["low"], arrays["close"], arrays["volume"],
         arrays["live"], arrays["ent"], arrays["ex"], arrays["sent"], arrays["sex"],
-        arrays["sl"], arrays["tp"], arrays["slip"], arrays["w"], borrow, days, btc,
+        arrays["sl"], arrays["tp"], arrays["slip"], arrays["w"], arrays["hbeta"], borrow, days,
+        btc,
         float(costs.fees), float(costs.volume_cap or 0.0),
         int(sizing.max_positions or 0), int(sizing.rebalance or 0), float(costs.cash_rate),
         float(init_cash), float(overlay.drawdown_stop or 0.0),
@@ -289,6 +291,35 @@ def run_portfolio(
         fills_i=fi[:nf], fills_f=ff[:nf], counters=cnt, close=arrays["close_ffill"],
         settings=settings,
     )  # fmt: skip
+
+
+def _hedge_betas(
+    bars: Mapping[str, pd.DataFrame],
+    names: list[str],
+    idx: pd.DatetimeIndex,
+    btc_close: pd.Series | None,
+    window: int | None,
+) -> np.ndarray:
+    """(n, m) BTC beta of each name at each day, from its bars up to that day (1 without a
+    window, or before ``window`` pairs exist; the hedge column's own value is unused)."""
+    out = np.ones((len(idx), len(names)))
+    if window is None or btc_close is None:
+        return out
+    b_all = btc_close.astype(float)
+    for j, t in enumerate(names):
+        if t == HEDGE:
+            continue
+        d = pd.DatetimeIndex(bars[t].index)
+        r = bars[t]["close"].astype(float).pct_change()
+        bs = b_all.reindex(b_all.index.union(d)).ffill().reindex(d)
+        rb = bs.pct_change()
+        beta = (
+            r.rolling(window, min_periods=window).cov(rb)
+            / rb.rolling(window, min_periods=window).var()
+        )
+        beta = beta.where(np.isfinite(beta), 1.0)
+        out[:, j] = beta.reindex(idx, method="ffill").fillna(1.0).to_numpy(float)
+    return np.ascontiguousarray(out)
 
 
 def _arrays(

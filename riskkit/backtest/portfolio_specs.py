@@ -191,9 +191,15 @@ class Overlay:
         While the BTC-USD close known at a close is below this level (USD, e.g. 112000),
         the book is de-risked: each position's target weight times ``btc_scale``
         (``btc_mode="scale"``; 0 exits), or kept and hedged with a BTC-USD short of
-        ``hedge_ratio`` x the book's net exposure (``btc_mode="hedge"``). When BTC closes
+        ``hedge_ratio`` x the book's net exposure (``btc_mode="hedge"``), each name's
+        value weighted by its BTC beta when ``hedge_beta_window`` is set. When BTC closes
         back at or above the level, positions the strategy still holds return to full size
         and the hedge is closed.
+    hedge_beta_window
+        None: every name counts with beta 1. ``N``: each name's BTC beta is the OLS slope
+        (cov/var, ddof=1 in both) of its last ``N`` close-to-close returns on BTC's return
+        between the BTC closes known at the same two bars, up to the decision day; 1 until
+        ``N`` pairs exist.
     """
 
     drawdown_stop: float | None = None
@@ -202,6 +208,7 @@ class Overlay:
     btc_mode: BtcMode = "scale"
     btc_scale: float = 0.0
     hedge_ratio: float = 1.0
+    hedge_beta_window: int | None = None
 
     def __post_init__(self) -> None:
         _fraction("Overlay.drawdown_stop", self.drawdown_stop, open_lo=True, allow_none=True)
@@ -220,3 +227,4 @@ class Overlay:
             )
         _fraction("Overlay.btc_scale", self.btc_scale)
         _fraction("Overlay.hedge_ratio", self.hedge_ratio, hi=5.0)
+        _count("Overlay.hedge_beta_window", self.hedge_beta_window, lo=10)

@@ -217,6 +217,7 @@ def run_pivot_portfolio(
     init_cash: float = 100_000.0,
     sl_stop: float | None = None,
     tp_stop: float | None = None,
+    beta_window: int = 120,
     source: str = "bundled",
     prices: pd.DataFrame | None = None,
 ) -> PivotPortfolioResult:
@@ -242,6 +243,8 @@ def run_pivot_portfolio(
         The account; the capacity check reruns at :data:`LARGE_ACCOUNT`.
     sl_stop, tp_stop
         Optional stop and target fractions of every position.
+    beta_window
+        Sessions of each name's rolling BTC beta that sizes the hedge variant's short.
     source, prices
         Where prices come from, or a :func:`riskkit.data.load_prices` frame (with volume).
 
@@ -255,8 +258,9 @@ def run_pivot_portfolio(
     by most event tickers (the bundled data: 2026-05-29; HUT's longer file is cut there).
     Decisions follow :func:`strategies.pivot_event.pivot_event_plan` (direction by event
     type; the "reaction" variant trades the sign of the day-0 move, long or short). The
-    BTC-level hedge shorts BTC-USD for the book's net exposure while BTC closes below
-    $112,000. Runs differ only in what the row says; all statistics are those of
+    BTC-level hedge shorts BTC-USD for the book's beta-weighted exposure (each name's
+    rolling beta to BTC over ``beta_window`` sessions up to the decision) while BTC closes
+    below $112,000. Runs differ only in what the row says; all statistics are those of
     :func:`riskkit.backtest.run_portfolio`.
     """
     from riskkit.events import assign_day0, load_events  # statsmodels: lazy
@@ -309,7 +313,7 @@ def run_pivot_portfolio(
         "+volume cap": Costs(fees=fees, slippage=slippage, borrow=rates,
                              borrow_default=borrow_default, volume_cap=volume_cap),
     }  # fmt: skip
-    hedge = Overlay(btc_level=BTC_LEVEL, btc_mode="hedge")
+    hedge = Overlay(btc_level=BTC_LEVEL, btc_mode="hedge", hedge_beta_window=beta_window)
     runs: dict[str, PortfolioResult] = {}
     rows = []
 
@@ -363,7 +367,8 @@ def run_pivot_portfolio(
         "hold": hold, "sizing": sizing, "sizing_text": sizing_text, "fees": fees,
         "slippage": slippage, "borrow": rates, "borrow_default": borrow_default,
         "volume_cap": volume_cap, "init_cash": init_cash, "sl_stop": sl_stop,
-        "tp_stop": tp_stop, "first": str(first.date()), "last": str(pd.Timestamp(last).date()),
+        "tp_stop": tp_stop, "beta_window": beta_window, "first": str(first.date()),
+        "last": str(pd.Timestamp(last).date()),
         "events_traded": int(len(traded)), "basket_names": n_basket,
         "data": prices.attrs.get("riskkit_sources", {}), "btc_level": BTC_LEVEL,
     }  # fmt: skip
