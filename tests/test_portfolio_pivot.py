@@ -79,12 +79,12 @@ def test_cost_ladder_and_capacity(study):
     t = study.table
     typ = t[(t["strategy"] == "pivot by type") & (t["init_cash"] == 100_000.0)].set_index("costs")
     assert typ.loc["none", "total_return"] > typ.loc["fees+slippage", "total_return"]
-    assert typ.loc["+borrow", "borrow_paid"] == 0  # long only: nothing to borrow
+    assert typ.loc["with borrow", "borrow_paid"] == 0  # long only: nothing to borrow
     rx = t[t["strategy"] == "pivot by reaction"].set_index("costs")
-    assert rx.loc["+borrow", "borrow_paid"] > 0
+    assert rx.loc["with borrow", "borrow_paid"] > 0
     big = t[(t["strategy"] == "pivot by type") & (t["init_cash"] > 100_000.0)].set_index("costs")
-    assert big.loc["+volume cap", "volume_capped_fills"] > 0
-    assert big.loc["+volume cap", "total_return"] != big.loc["+borrow", "total_return"]
+    assert big.loc["with volume cap", "volume_capped_fills"] > 0
+    assert big.loc["with volume cap", "total_return"] != big.loc["with borrow", "total_return"]
     eff = study.cost_effects()
     assert set(eff["cost"]) == {"fees+slippage", "borrow", "volume cap"}
     assert set(study.risk.columns) >= {"var_historical", "cvar_historical", "max_drawdown"}

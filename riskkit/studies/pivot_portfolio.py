@@ -104,10 +104,12 @@ class PivotPortfolioResult:
             sub = t[(t["strategy"] == strat) & (t["init_cash"] == self.settings["init_cash"])]
             sub = sub.set_index("costs")
             steps = [
-                c for c in ("none", "fees+slippage", "+borrow", "+volume cap") if c in sub.index
+                c
+                for c in ("none", "fees+slippage", "with borrow", "with volume cap")
+                if c in sub.index
             ]
             for a, b in zip(steps[:-1], steps[1:], strict=True):
-                rows.append({"strategy": strat, "cost": b.lstrip("+"),
+                rows.append({"strategy": strat, "cost": b.removeprefix("with "),
                              "total_return_change": sub.loc[b, "total_return"] - sub.loc[a, "total_return"],
                              "sharpe_change": sub.loc[b, "sharpe"] - sub.loc[a, "sharpe"],
                              "paid": sub.loc[b, "costs_paid"] - sub.loc[a, "costs_paid"]})  # fmt: skip
@@ -309,8 +311,8 @@ def run_pivot_portfolio(
     ladder = {
         "none": Costs(fees=0.0, slippage=0.0),
         "fees+slippage": Costs(fees=fees, slippage=slippage),
-        "+borrow": Costs(fees=fees, slippage=slippage, borrow=rates, borrow_default=borrow_default),
-        "+volume cap": Costs(fees=fees, slippage=slippage, borrow=rates,
+        "with borrow": Costs(fees=fees, slippage=slippage, borrow=rates, borrow_default=borrow_default),
+        "with volume cap": Costs(fees=fees, slippage=slippage, borrow=rates,
                              borrow_default=borrow_default, volume_cap=volume_cap),
     }  # fmt: skip
     hedge = Overlay(btc_level=BTC_LEVEL, btc_mode="hedge", hedge_beta_window=beta_window)
@@ -336,11 +338,11 @@ def run_pivot_portfolio(
                overlay=hedge)  # fmt: skip
         for key in ladder:
             go(f"pivot by reaction, {key}", "pivot by reaction", key, sig_react)
-        for key in ("+borrow", "+volume cap"):
+        for key in ("with borrow", "with volume cap"):
             go(f"pivot by type at {LARGE_ACCOUNT:,.0f}, {key}", "pivot by type", key, sig_type,
                cash=LARGE_ACCOUNT)  # fmt: skip
         for lab, sz, ov in SIZING_VARIANTS:
-            go(f"pivot by type, {lab}", f"pivot by type, {lab}", "+volume cap", sig_type,
+            go(f"pivot by type, {lab}", f"pivot by type, {lab}", "with volume cap", sig_type,
                use_sizing=sz, overlay=ov)  # fmt: skip
         n_basket = len(bars)
         basket = go("equal-weight basket, buy and hold", "basket buy and hold", "fees+slippage",
@@ -349,10 +351,10 @@ def run_pivot_portfolio(
         btc_run = go("BTC-USD, buy and hold", "BTC-USD buy and hold", "fees+slippage",
                      {"BTC-USD": _hold_signals(btc, first)}, use_sizing=Sizing(fraction=1.0),
                      b={"BTC-USD": btc})  # fmt: skip
-    main = runs["pivot by type, +volume cap"]
+    main = runs["pivot by type, with volume cap"]
     table = pd.DataFrame(rows).set_index("run")[_COLUMNS]
     risk = pd.DataFrame({lab: runs[lab].risk() for lab in
-                         ("pivot by type, +volume cap", "pivot by type + BTC hedge, +volume cap",
+                         ("pivot by type, with volume cap", "pivot by type + BTC hedge, with volume cap",
                           "equal-weight basket, buy and hold", "BTC-USD, buy and hold")}).T  # fmt: skip
     risk.index.name = "run"
     info = ev.set_index("event_id")[["event_type", "timing", "date", "day0"]]
@@ -432,8 +434,8 @@ def write_pivot_portfolio_page(res: PivotPortfolioResult, out_dir: str | Path) -
                 "periods_per_year": "count",
                 "volume_capped_fills": "count",
             },
-            note="Costs are switched on one at a time: none; fees and slippage; plus short "
-            "borrow; plus the volume cap. Sharpe is annualised with each run's own calendar "
+            note="Costs are added one at a time: none; fees and slippage; with short borrow "
+            "as well; with the volume cap as well. Sharpe is annualised with each run's own calendar "
             "(252 for stock-only runs, 365 when BTC-USD's days are in it). Turnover: traded "
             "value over mean equity.",
         ),  # fmt: skip
