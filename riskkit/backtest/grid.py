@@ -378,7 +378,9 @@ def plan_grid(
             idx = np.indices(shape).reshape(len(keys), -1)
             vals = {k: np.asarray(axes[k], dtype=object)[idx[i]] for i, k in enumerate(keys)}
             m = idx.shape[1]
-            sig_id = idx[0].astype(np.int64)
+            # the row of ``sigs`` (indexed like ``names``), not the position in sig_names:
+            # a sub-grid may list a subset of the base signals, in any order
+            sig_id = np.asarray(axes["signals"], dtype=np.int64)[idx[0]]
             cfg = _config_arrays(g, vals, sig_id, rows, base_sl, base_tp, base_tr, base_re, atr_row)
             p = {
                 "ticker": np.full(m, t, dtype=object),
