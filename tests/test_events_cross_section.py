@@ -5,6 +5,8 @@ Every panel here is SYNTHETIC (seeded numpy draws) except the bundled-data test.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import warnings
 
 import numpy as np
@@ -17,15 +19,18 @@ from riskkit.events import event_study
 from riskkit.events.cross_section import cross_section, cross_section_section
 
 
-def _study(seed=0, T=500, F=10, n=30, same_date=False, window=(-1, 1)):
-    """SYNTHETIC returns, a market factor, events with a numeric 'size' column."""
+@functools.cache
+def _study(seed=0, T=500, F=10, n=30, same_date=False, window=(-1, 1), model="market"):
+    """SYNTHETIC returns, market and BTC factors, events with a numeric 'size' column."""
     rng = np.random.default_rng(seed)
     idx = pd.bdate_range("2021-01-04", periods=T, name="date")
     m = pd.DataFrame({"market": rng.normal(0.0003, 0.01, T)}, index=idx)
+    m["BTC"] = rng.normal(0.001, 0.03, T)
     common = rng.normal(0, 0.01, T)  # an industry factor the market model leaves out
     load = rng.uniform(0, 2, F)
     r = pd.DataFrame(
-        1.1 * m.to_numpy() + common[:, None] * load[None, :] + rng.normal(0, 0.02, (T, F)),
+        1.1 * m[["market"]].to_numpy() + 0.4 * m[["BTC"]].to_numpy()
+        + common[:, None] * load[None, :] + rng.normal(0, 0.02, (T, F)),
         index=idx, columns=[f"F{j}" for j in range(F)],
     )  # fmt: skip
     if same_date:
@@ -40,7 +45,7 @@ def _study(seed=0, T=500, F=10, n=30, same_date=False, window=(-1, 1)):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # skipped/overlap warnings of random draws
         res = event_study(ev, returns=r, factors=m, calendar="returns", windows=[window],
-                          overlap="keep")  # fmt: skip
+                          overlap="keep", model=model)  # fmt: skip
     return res, r, m
 
 
@@ -100,15 +105,16 @@ def _csestudy_by_hand(res, r, m, x_cols, window):
     cars = res.to_frame().set_index("event_id")
     ids = list(cars.index)
     d0 = r.index.get_loc(pd.Timestamp(cars["day0"].iloc[0]))
+    fac = {c: m[c].tolist() for c in res.factors}
     ar = {}
     for e in ids:
-        tk = cars.loc[e, "ticker"]
-        ar[e] = {
-            tau: r[tk].iloc[d0 + tau]
-            - prm.loc[e, "alpha"]
-            - prm.loc[e, "beta_market"] * m["market"].iloc[d0 + tau]
-            for tau in range(-gap - E, -gap)
-        }
+        ret = r[cars.loc[e, "ticker"]].tolist()
+        alpha = float(prm.loc[e, "alpha"])
+        beta = {c: float(prm.loc[e, f"beta_{c}"]) for c in res.factors}
+        ar[e] = {}
+        for tau in range(-gap - E, -gap):
+            normal = alpha + sum(beta[c] * fac[c][d0 + tau] for c in res.factors)
+            ar[e][tau] = ret[d0 + tau] - normal
     X = np.column_stack([np.ones(len(ids)), x_cols])
     betas = []
     for s in range(b + gap + 1, a + gap + E + 1):  # the window moved s sessions back
@@ -126,9 +132,12 @@ def _csestudy_by_hand(res, r, m, x_cols, window):
     return ev_b, pct, ts_beta / sd, K
 
 
-@pytest.mark.parametrize("window", [(0, 0), (-1, 1)])
-def test_tsols_equals_csestudy_on_one_common_event_date(window):
-    res, r, m = _study(seed=3, F=12, same_date=True, window=window)
+@pytest.mark.parametrize(
+    ("window", "model"),
+    [((0, 0), "market"), ((-1, 1), "market"), ((-1, 1), "market_btc"), ((0, 2), "constant")],
+)
+def test_tsols_equals_csestudy_on_one_common_event_date(window, model):
+    res, r, m = _study(seed=3, F=12, same_date=True, window=window, model=model)
     cs = cross_section(res, regressors=["size"], window=window, returns=r, factors=m)
     x = res.events.set_index("event_id").loc[cs.data["event_id"], "size"].to_numpy()
     ev_b, pct, z, K = _csestudy_by_hand(res, r, m, x[:, None], window)
@@ -189,7 +198,7 @@ def test_too_few_events_and_bad_logs_raise():
     res, r, m = _study()
     neg = res.events.copy()
     neg["size"] = -1.0
-    object.__setattr__(res, "events", neg)  # a study whose events carry a bad column
+    res = dataclasses.replace(res, events=neg)  # a study whose events carry a bad column
     with pytest.raises(DataError, match="log of 'size' needs positive"):
         cross_section(res, regressors=["size"], log=["size"], tsols=False)
     res, r, m = _study()

@@ -100,6 +100,7 @@ def event_panel(
     if facs is not None:
         check_timeseries(facs, name="factors", min_length=1, nan_policy="omit")
         fac_frame = session_dates(pd.DataFrame(facs).copy(), "factors", []).reindex(rets.index)
+        fac_frame.columns = [str(c) for c in fac_frame.columns]  # as event_study names them
     grid = pd.DatetimeIndex(rets.index)
     firms = list(universe) if universe is not None else list(rets.columns)
     unknown = sorted(set(firms) - set(rets.columns))
