@@ -238,7 +238,9 @@ def long_horizon(
         returns, no rebalancing bias) or ``"rebalanced"`` (daily equal weights).
     universe
         Tickers that ``MKT`` events expand to and that form the peer portfolio (default
-        every column of the returns); the event's own firm is always left out.
+        every column of the returns); the event's own firm is always left out. For an
+        expanded ``MKT`` event the peers are the other firms of the same event, so its
+        peer BHARs average out near zero: compare with peers on ``scope="firm"``.
     scope
         ``"all"``, ``"firm"`` (firm events only) or ``"market"`` (expanded MKT events).
     calendar, market, total_return
