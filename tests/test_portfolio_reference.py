@@ -256,6 +256,26 @@ def test_btc_hedge_sized_by_rolling_beta():
     assert 1.8 < ratio < 2.2
 
 
+def test_cash_interest_compounds_per_calendar_day():
+    """No trade: the cash earns rate x days / 365 at each close, Friday paying the weekend."""
+    a = flat(SESS, 10.0)
+    res = compare({"A": a}, {"A": sig(a)}, costs=Costs(cash_rate=0.0365))
+    want, eq = [], 100_000.0
+    for k, d in enumerate(SESS):
+        days = (SESS[k + 1] - d).days if k + 1 < len(SESS) else 1
+        eq *= 1 + 0.0365 * days / 365
+        want.append(eq)
+    np.testing.assert_allclose(res.equity.to_numpy(), want, rtol=1e-13)
+
+
+def test_range_slippage_by_hand():
+    a = bars([[10, 10, 10, 10], [10, 10.5, 9.5, 10], [10, 11, 9, 10], [10, 10, 10, 10]], SESS)
+    res = compare({"A": a}, {"A": sig(a, entries=[0], exits=[1])},
+                  costs=Costs(fees=0.0, slippage_model="range", slippage_k=0.5))  # fmt: skip
+    # buy at 10 x (1 + 0.5 x 1.0/10) = 10.5; sell at 10 x (1 - 0.5 x 2.0/10) = 9.0
+    assert res.fills["price"].tolist() == pytest.approx([10.5, 9.0], rel=1e-12)
+
+
 def test_range_and_vol_slippage_models():
     rng = np.random.default_rng(5)
     c = 20 * np.exp(np.cumsum(rng.normal(0, 0.03, 30)))
