@@ -273,7 +273,8 @@ def cross_section(
 
     base = sm.OLS(yv, X).fit()
     return CrossSectionResult(
-        window=label, terms=tuple(names), model=study.model, scope=scope, n=n,
+        window=label, terms=tuple(names), model=study.model, scope=scope,
+        data_source=study.data_source, date_range=study.date_range, n=n,
         n_clusters=int(pd.Series(data["day0"]).nunique()), r2=float(base.rsquared),
         r2_adj=float(base.rsquared_adj), coef_table=pd.DataFrame(rows), tsols_table=ts,
         tsols_variance_ratio=ratio,
@@ -385,6 +386,8 @@ class CrossSectionResult:
     window, terms, model, scope
         The CAR window, the regression's terms (``const`` first), the normal-return
         model of the study, the events used.
+    data_source, date_range
+        The study's returns and the first and last date of its grid.
     n, n_clusters, r2, r2_adj
         Events in the regression, distinct event dates, R-squared (plain and adjusted).
     coef_table
@@ -406,6 +409,8 @@ class CrossSectionResult:
     terms: tuple[str, ...]
     model: str
     scope: str
+    data_source: str
+    date_range: tuple[str, str]
     n: int
     n_clusters: int
     r2: float
@@ -470,6 +475,7 @@ class CrossSectionResult:
         """Settings, conclusion, coefficient table."""
         head = "Cross-sectional regression of CARs"
         lines = [f"window {self.window}; model {self.model}; scope {self.scope}; n = {self.n}",
+                 f"data: {self.data_source}; grid {self.date_range[0]} to {self.date_range[1]}",
                  self.conclusion(), *self.notes]  # fmt: skip
         w = self.wide()
         text = "\n".join([head, *lines, "", w.to_string(index=False,
