@@ -165,6 +165,16 @@ def test_equal_weight_max_positions_and_rebalance():
     sg = {t: sig(b, entries=[0, 4], exits=[6]) for t, b in bs.items()}
     res = compare(bs, sg, sizing=Sizing(rule="equal", max_positions=3, rebalance=2))
     assert res.stats["skipped_max_positions"] >= 1
+    # four names decide to enter at bar 0 with three slots: A, B, C (the order of the
+    # mapping) target a third of 100,000 each at bar 0's close, D none; with slippage and
+    # fees the three buys ask a little more than the cash, so all are scaled alike
+    first = res.fills[res.fills["date"] == SESS[1]].set_index("ticker")
+    assert sorted(first.index) == ["A", "B", "C"]
+    q = {t: 100_000.0 / 3 / bs[t]["close"].iloc[0] for t in "ABC"}
+    cost = sum(q[t] * bs[t]["open"].iloc[1] * 1.001 * 1.001 for t in "ABC")
+    for t in "ABC":
+        want = q[t] * min(1.0, 100_000.0 / cost)
+        assert first.loc[t, "shares"] == pytest.approx(want, rel=1e-12)
     assert "rebalance" in set(res.fills["reason"])
 
 
@@ -196,7 +206,11 @@ def test_drawdown_stop_flattens_and_cooldown_rearms():
         res = compare({"A": a}, {"A": sig(a, entries=[0, 5])}, sizing=Sizing(fraction=1.0),
                       overlay=Overlay(drawdown_stop=0.1, cooldown=cool))  # fmt: skip
         assert res.stats["drawdown_stops"] == 1
-        assert "drawdown_stop" in set(res.fills["reason"])
+        # by hand: all in at bar 1's open 100; bar 2 closes at 80 (-20% <= -10%): the stop
+        # is decided at that close and every share is sold at bar 3's open (quote 80)
+        stop = res.fills[res.fills["reason"] == "drawdown_stop"]
+        assert stop["date"].tolist() == [SESS[3]] and stop["quote"].tolist() == [80.0]
+        assert stop["shares"].iloc[0] == pytest.approx(-res.fills["shares"].iloc[0], rel=1e-12)
         assert ("entry" in set(res.fills["reason"][2:])) == (cool is not None)
 
 
