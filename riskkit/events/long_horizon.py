@@ -262,7 +262,8 @@ def long_horizon(
     Notes
     -----
     ``BHAR_iH = prod_{t=start}^{H} (1 + R_it) - BHR_bench,iH``. Market benchmark:
-    ``prod (1 + R_mt) - 1``. Peers (LBT's reference portfolio): ``(1/n_p) sum_j [prod (1 +
+    ``prod (1 + R_mt) - 1``. Peers (LBT's reference-portfolio formula; LBT's members are
+    size and book-to-market portfolios, ours the other miners): ``(1/n_p) sum_j [prod (1 +
     R_jt) - 1]`` over the other firms of ``universe`` with every return of the window.
     Per horizon and benchmark, over the ``n`` events: ``S = mean / sd`` (ddof 1), ``t =
     sqrt(n) S`` (Student t, ``n - 1`` df), ``gamma = sum (BHAR - mean)^3 / (n sd^3)``,
