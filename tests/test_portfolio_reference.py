@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from portfolio_reference import reference_portfolio
 
 from riskkit.backtest import Signals
 from riskkit.backtest.portfolio import run_portfolio
 from riskkit.backtest.portfolio_specs import Costs, Overlay, Sizing
-from tests.portfolio_reference import reference_portfolio
 
 SESS = pd.bdate_range("2024-01-01", periods=10)  # Mon 1 Jan .. Fri 12 Jan, weekdays
 DAYS = pd.date_range("2024-01-01", periods=14)  # every day, as BTC-USD
