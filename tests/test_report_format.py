@@ -5,6 +5,8 @@ Every expected string below is written by hand from the rule in riskkit/report/f
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -228,3 +230,14 @@ def test_sections_get_unique_anchors(tmp_path):
     html = render_page("t", sections=sections, out_path=tmp_path / "p.html").read_text()
     assert '<section id="tests-all-events-market-model">' in html
     assert '<section id="method">' in html and '<section id="method-2">' in html
+
+
+def test_head_tail_shows_both_ends_and_counts_the_rest():
+    f = pd.DataFrame({"event_id": [f"e{i}" for i in range(50)], "car": np.arange(50) / 100})
+    html = table_html(f, max_rows=10, csv="cars.csv", head_tail=True)
+    cells = re.findall(r'<td class="text short">(e\d+)</td>', html)
+    assert cells == ["e0", "e1", "e2", "e3", "e4", "e45", "e46", "e47", "e48", "e49"]
+    assert '<tr class="gap"><td class="text" colspan="2">… 40 rows not shown …</td></tr>' in html
+    assert "first 5 and last 5 of 50 rows; all in" in html and 'href="cars.csv"' in html
+    # the gap row sits between e4 and e45
+    assert html.index(">e4<") < html.index("rows not shown") < html.index(">e45<")

@@ -287,8 +287,9 @@ def stop_loss_page(
             "All configurations",
             table=table.sort_values("sharpe", ascending=False).set_index("ticker")[cols[1:]],
             csv="stop_loss_results.csv",
-            note="Sorted by Sharpe, best first; every configuration (and its statistics) in "
-            "the CSV.",
+            head_tail=True,
+            note="Sorted by Sharpe: the best and the worst configurations; every configuration "
+            "(and its statistics) in the CSV.",
         )
     )
     return Page("Stop-loss study", sections, _sweep_meta(res))

@@ -47,6 +47,8 @@ class Section:
     table longer than ``max_rows`` then shows its first rows and links the CSV instead of
     folding the rest into a collapsed ``<details>``. ``level``: 2 for a section of its
     own, 3 for a sub-section (a page that combines several pages nests theirs).
+    ``head_tail``: a long table shows its first and last ``max_rows // 2`` rows (sort it
+    first: the largest and the smallest values) instead of its first ``max_rows``.
     """
 
     heading: str
@@ -59,6 +61,7 @@ class Section:
     csv: str | None = None
     max_rows: int | None = MAX_ROWS
     level: int = 2
+    head_tail: bool = False
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,13 @@ _SHORT_TEXT = 40
 _MIN_HIDDEN = 10
 
 
-def _table(labels: list[str], kinds: list[str], rows: list[list[str]]) -> str:
+def _table(
+    labels: list[str],
+    kinds: list[str],
+    rows: list[list[str]],
+    *,
+    gap: tuple[int, str] | None = None,
+) -> str:
     widths = [max((len(r[j]) for r in rows), default=0) for j in range(len(kinds))]
     kinds = [
         "text short" if k == "text" and w <= _SHORT_TEXT else k
@@ -217,6 +226,11 @@ def _table(labels: list[str], kinds: list[str], rows: list[list[str]]) -> str:
         + "</tr>"
         for r in rows
     )
+    if gap is not None:  # a row counting the rows left out (head and tail shown)
+        at, text = gap
+        cut = body.split("</tr>")
+        filler = f'<tr class="gap"><td class="text" colspan="{len(kinds)}">{escape(text)}</td>'
+        body = "</tr>".join([*cut[:at], filler, *cut[at:]])
     return (
         f'<div class="table-wrap"><table class="data"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
@@ -230,6 +244,7 @@ def table_html(
     float_format: str | None = None,
     max_rows: int | None = MAX_ROWS,
     csv: str | None = None,
+    head_tail: bool = False,
 ) -> str:
     """A DataFrame as an HTML table formatted by meaning (cells escaped).
 
@@ -238,7 +253,8 @@ def table_html(
     :mod:`riskkit._format`). A table longer than ``max_rows`` shows its first
     ``max_rows`` rows, then either a link to ``csv`` (the whole table) or, without one,
     every row inside a collapsed ``<details>``; a table that would hide fewer than 10 rows
-    is shown whole. Text columns of short cells (ids, tickers, at most 40 characters)
+    is shown whole. ``head_tail=True`` shows the first and the last ``max_rows // 2`` rows
+    around a row that counts the hidden ones. Text columns of short cells (ids, tickers, at most 40 characters)
     never wrap; longer text wraps.
 
     Examples
@@ -249,13 +265,17 @@ def table_html(
     labels, kinds, rows = format_frame(frame, formats=formats, float_format=float_format)
     if max_rows is None or len(rows) < max_rows + _MIN_HIDDEN:
         return _table(labels, kinds, rows)
-    shown = _table(labels, kinds, rows[:max_rows])
+    if head_tail:
+        k = max(max_rows // 2, 1)
+        gap = (k, f"… {len(rows) - 2 * k:,} rows not shown …")
+        shown = _table(labels, kinds, [*rows[:k], *rows[-k:]], gap=gap)
+        which = f"first {k} and last {k}"
+    else:
+        shown = _table(labels, kinds, rows[:max_rows])
+        which = f"first {max_rows}"
     if csv is not None:
         link = f'<a href="{escape(csv)}">{escape(csv)}</a>'
-        return (
-            shown
-            + f'<p class="rows-note">first {max_rows} of {len(rows):,} rows; all in {link}</p>'
-        )
+        return shown + f'<p class="rows-note">{which} of {len(rows):,} rows; all in {link}</p>'
     return (
         shown + f"<details><summary>first {max_rows} of {len(rows):,} rows shown; "
         f"show all {len(rows):,}</summary>{_table(labels, kinds, rows)}</details>"
@@ -336,6 +356,7 @@ def render_page(
                 float_format=s.float_format,
                 max_rows=s.max_rows,
                 csv=s.csv,
+                head_tail=s.head_tail,
             )
         rendered.append(
             {
