@@ -290,6 +290,20 @@ def test_range_slippage_by_hand():
     assert res.fills["price"].tolist() == pytest.approx([10.5, 9.0], rel=1e-12)
 
 
+def test_vol_slippage_by_hand():
+    rng = np.random.default_rng(9)
+    idx = pd.bdate_range("2024-01-01", periods=30)
+    c = 20 * np.exp(np.cumsum(rng.normal(0, 0.03, 30)))
+    a = bars(np.c_[c, c * 1.01, c * 0.99, c], idx)
+    res = compare({"A": a}, {"A": sig(a, entries=[24])},
+                  costs=Costs(fees=0.0, slippage_model="vol", slippage_k=0.5))  # fmt: skip
+    # the fill at bar 25's open pays 0.5 x the stdev (ddof=1) of the 20 returns to bar 24
+    r = c[5:25] / c[4:24] - 1
+    assert res.fills["price"].iloc[0] == pytest.approx(
+        c[25] * (1 + 0.5 * np.std(r, ddof=1)), rel=1e-12
+    )
+
+
 def test_range_and_vol_slippage_models():
     rng = np.random.default_rng(5)
     c = 20 * np.exp(np.cumsum(rng.normal(0, 0.03, 30)))
