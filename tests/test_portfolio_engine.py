@@ -259,3 +259,23 @@ def test_no_look_ahead_property(seed, cut_at, name):
     f0 = res.fills[res.fills["date"] <= cut].reset_index(drop=True)
     f1 = alt.fills[alt.fills["date"] <= cut].reset_index(drop=True)
     pd.testing.assert_frame_equal(f0, f1, rtol=1e-12)
+
+
+def test_inputs_unchanged_and_plot_leaves_rcparams():
+    import matplotlib  # the Agg backend: tests/conftest.py sets MPLBACKEND
+    import matplotlib.pyplot as plt
+
+    bars = universe(13)
+    sig = causal_signals(bars)
+    before = {t: b.copy() for t, b in bars.items()}
+    entries = {t: s.entries.copy() for t, s in sig.items()}
+    res = run_portfolio(bars, sig, costs=Costs(volume_cap=0.01, slippage_model="range"),
+                        overlay=Overlay(btc_level=112_000.0, btc_mode="hedge"))  # fmt: skip
+    for t in bars:
+        pd.testing.assert_frame_equal(bars[t], before[t])
+        pd.testing.assert_series_equal(sig[t].entries, entries[t])
+    rc = dict(matplotlib.rcParams)
+    fig = res.plot()
+    assert len(fig.axes) == 2
+    plt.close(fig)
+    assert dict(matplotlib.rcParams) == rc
