@@ -5,10 +5,12 @@ Usage::
     python bench/run.py [--quick] [--out bench/results] [--only 2 5]
     python bench/run.py sweep [--quick]      # only the 4,000-config backtest sweep
     python bench/run.py events [--sizes 1000,10000] [--timeout 900]   # event-study scaling
+    python bench/run.py dask [--quick]       # 1 vs 2 local dask workers: sweep and placebo
 
 Cases 1-5 write ``<out>/RESULTS.md`` (one table per case plus the machine) and
 ``<out>/results.json``; the sweep writes ``<out>/SWEEP.md`` and ``<out>/sweep.json``; ``events`` writes
-``<out>/EVENTS.md`` and ``<out>/events.json``.
+``<out>/EVENTS.md`` and ``<out>/events.json``; ``dask`` writes ``<out>/DASK.md`` and
+``<out>/dask.json``.
 Method: see ``bench/_harness.py``, ``bench/case_sweep.py``, ``bench/events.py`` and
 ``bench/README.md``.
 """
@@ -29,6 +31,7 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("RISKKIT_OFFLINE", "1")
 
 import case_backtest  # noqa: E402
+import case_dask  # noqa: E402
 import case_events  # noqa: E402
 import case_loading  # noqa: E402
 import case_risk  # noqa: E402
@@ -39,6 +42,7 @@ from _harness import (  # noqa: E402
     CaseResult,
     Settings,
     case_markdown,
+    dist_version,
     load_average,
     machine_info,
     machine_markdown,
@@ -127,6 +131,24 @@ def _run_events(args: argparse.Namespace, machine: dict, out: Path) -> None:
     print(f"wrote {out / 'EVENTS.md'} and events.json in {rep.wall_s:.0f} s")
 
 
+def _run_dask(settings: Settings, machine: dict, out: Path) -> None:
+    """1 vs 2 local dask workers (bench/case_dask.py): DASK.md and dask.json."""
+    machine = {**machine, "versions": {**machine["versions"], "dask": dist_version("dask"),
+                                       "distributed": dist_version("distributed")}}  # fmt: skip
+    print(f"case dask: {case_dask.__doc__.splitlines()[0] if case_dask.__doc__ else ''}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = case_dask.run(quick=settings.quick)
+    machine["load_avg_1_5_15min_at_end"] = load_average()
+    mode = f"{'--quick' if settings.quick else 'full'} run; total wall time {rep.wall_s:.0f} s"
+    (out / "DASK.md").write_text(
+        case_dask.markdown(rep, machine_markdown(machine), mode), encoding="utf-8"
+    )
+    payload = {"machine": machine, "mode": mode, "dask": rep.to_json()}
+    (out / "dask.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    print(f"wrote {out / 'DASK.md'} and dask.json in {rep.wall_s:.0f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument(
@@ -136,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         "select",
         nargs="*",
         metavar="CASE",
-        help="cases to run: 1-5, 'sweep' and/or 'events' (default: 1-5; the sweep takes "
-        "~5 min alone, events up to an hour)",
+        help="cases to run: 1-5, 'sweep', 'events' and/or 'dask' (default: 1-5; the sweep takes "
+        "~5 min alone, events up to an hour, dask ~10 min)",
     )
     ap.add_argument("--out", type=Path, default=HERE / "results", help="output folder")
     ap.add_argument("--only", nargs="*", choices=sorted(CASES), help="run only these cases")
@@ -174,9 +196,9 @@ def main(argv: list[str] | None = None) -> int:
         f"(default {case_events_scale.EXCLUDE_AT})",
     )
     args = ap.parse_args(argv)
-    bad = [c for c in args.select if c not in CASES and c not in ("sweep", "events")]
+    bad = [c for c in args.select if c not in CASES and c not in ("sweep", "events", "dask")]
     if bad:
-        ap.error(f"unknown case(s) {bad}; choose from {sorted(CASES)}, 'sweep' or 'events'")
+        ap.error(f"unknown case(s) {bad}; choose from {sorted(CASES)}, 'sweep', 'events' or 'dask'")
     keys = [k for k in CASES if k in args.select or (args.only and k in args.only)]
     if not args.select and not args.only:
         keys = list(CASES)
@@ -188,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         _run_sweep(settings, machine, args.out)
     if "events" in args.select:
         _run_events(args, machine, args.out)
+    if "dask" in args.select:
+        _run_dask(settings, machine, args.out)
     if not keys:
         return 0
     t0 = time.perf_counter()
