@@ -190,8 +190,8 @@ def write_csv(
     p = Path(path)
     if "index" not in kwargs:
         ix = frame.index
-        plain = isinstance(ix, pd.RangeIndex) and ix.name is None and ix.start == 0
-        kwargs["index"] = not (plain and ix.step == 1)
+        plain = isinstance(ix, pd.RangeIndex) and ix.name is None
+        kwargs["index"] = not (plain and ix.equals(pd.RangeIndex(len(ix))))
     out = _spreadsheet_safe(frame) if spreadsheet_safe else frame
     _atomic_write_text(p, out.to_csv(**kwargs))
     return p
