@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -108,13 +109,18 @@ def test_engine_bootstrap_rows_are_seeded_bmp_and_kp():
         assert tt.loc[(win, "bootstrap_kp"), "statistic"] == kp
         p = tt.loc[(win, "bootstrap_bmp"), "p_value"]
         assert 0 < p <= 1 and (p * 500) == pytest.approx(round(p * 500))  # (1 + k) / (B + 1)
-    # the first group and window in table order ([0,0], the first window given) draws
-    # first from default_rng([seed, 2011])
-    cars = res.to_frame().query("window == '[0,0]'")
-    sc = (cars["car"] / cars["car_se"]).to_numpy()
-    want = wild_bootstrap_caar(sc, {"b": stats.bmp_t(sc).statistic}, n_boot=499,
-                               rng=np.random.default_rng([3, 2011]))["b"]  # fmt: skip
-    assert tt.loc[("[0,0]", "bootstrap_bmp"), "p_value"] == pytest.approx(want.p_value)
+    # a group draws from default_rng([seed, 2011, crc32 of its SCARs]): its own data only
+    for win in ("[0,0]", "[-1,1]"):
+        cars = res.to_frame().query("window == @win")
+        sc = (cars["car"] / cars["car_se"]).to_numpy()
+        gen = np.random.default_rng([3, 2011, zlib.crc32(sc.tobytes())])
+        want = wild_bootstrap_caar(sc, {"b": stats.bmp_t(sc).statistic}, n_boot=499, rng=gen)
+        assert tt.loc[(win, "bootstrap_bmp"), "p_value"] == pytest.approx(want["b"].p_value)
+    # every event is a firm event: the scope=firm group has the same members, the same p
+    firm = (
+        res.tests().query("group_by == 'scope' and group == 'firm'").set_index(["window", "test"])
+    )
+    assert firm.loc[tt.index, "p_value"].tolist() == tt["p_value"].tolist()
     again = event_study(ev, tests=["bootstrap_bmp"], bootstrap=499, seed=3, **kw).tests()
     assert again.query("test == 'bootstrap_bmp'")["p_value"].tolist() == (
         res.tests().query("test == 'bootstrap_bmp'")["p_value"].tolist()

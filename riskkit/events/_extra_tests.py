@@ -8,6 +8,7 @@ statistics (:mod:`riskkit.events.bootstrap`, one ``B x N`` array per group).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,7 +20,7 @@ from riskkit.events.bootstrap import wild_bootstrap_caar
 from riskkit.events.garch_ar import garch_standardize
 from riskkit.events.grank import grank_from_sums
 
-__all__ = ["NEW_TESTS", "extra_rows"]
+__all__ = ["NEW_TESTS", "bootstrap_rng", "extra_rows", "garch_z"]
 
 #: The tests this module adds (``event_study(tests=...)`` names).
 NEW_TESTS = ("grank_t", "grank_z", "garch_bmp", "garch_z", "bootstrap_bmp", "bootstrap_kp")
@@ -71,7 +72,6 @@ def extra_rows(
                 for g_code in np.unique(codes[codes >= 0]):
                     grank_res[(c, int(g_code), w_i)] = grank_from_sums(sums[g_code], cnts[g_code])
     garch = garch_standardize(est) if ("garch_bmp" in tests or "garch_z" in tests) else None
-    rng = np.random.default_rng([seed, 2011])  # bootstrap draws in table order
     for key in keys:
         c, g_code, w_i = key
         w = wins[w_i]
@@ -99,11 +99,23 @@ def extra_rows(
             rbar = float(kp_sum[w_i, offsets[c] + g_code]) / (n * (n - 1) / 2.0) if n > 1 else 0.0
             obs = {"bootstrap_bmp": stats.bmp_t(sc).statistic,
                    "bootstrap_kp": stats.kolari_pynnonen(sc, rbar).statistic}  # fmt: skip
-            res = wild_bootstrap_caar(sc, obs, n_boot=n_boot, weights=weights, rng=rng)  # type: ignore[arg-type]
+            res = wild_bootstrap_caar(sc, obs, n_boot=n_boot, weights=weights,  # type: ignore[arg-type]
+                                      rng=bootstrap_rng(seed, sc))  # fmt: skip
             for name in ("bootstrap_bmp", "bootstrap_kp"):
                 if name in tests:
                     rows.append(_row(gb, g, win, name, caar, res[name], n))
     return out
+
+
+def bootstrap_rng(seed: int, scars: np.ndarray) -> np.random.Generator:
+    """The wild-bootstrap generator of one group: seeded by ``seed`` and a CRC-32 of the
+    group's own standardized CARs, so a group's p-value depends only on its data and the
+    seed (not on the other groups in the table, the trial chunking of a simulation, or
+    the order of the groups), while different trials of a simulation get different
+    draws even when each runs with the same seed."""
+    return np.random.default_rng(
+        [int(seed), 2011, zlib.crc32(np.ascontiguousarray(scars).tobytes())]
+    )
 
 
 def garch_z(scars: np.ndarray) -> stats.TestResult:
