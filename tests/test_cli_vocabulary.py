@@ -53,6 +53,7 @@ PARTS = {
     "risk": "risk",
     "backtest stop-loss": "stop_loss",
     "backtest pivot-event": "pivot_event",
+    "backtest pivot-portfolio": "pivot_portfolio",
 }
 
 
@@ -213,6 +214,7 @@ def _script(name: str) -> ModuleType:
     [
         ("stop_loss.py", cli_backtest.stop_loss, ["--tickers", "--no-walk-forward", "--out"]),
         ("pivot_event.py", cli_backtest.pivot_event, ["--grid", "--beta-window", "--events"]),
+        ("pivot_portfolio.py", cli_backtest.pivot_portfolio, ["--max-positions", "--volume-cap"]),
     ],
 )
 def test_scripts_run_the_cli_commands(capsys, monkeypatch, script, command, wanted):

@@ -168,6 +168,7 @@ def pivot_event(
         say_written(folder, paths["html"])
 
 
+@app.command("pivot-portfolio")
 def pivot_portfolio(
     events: Annotated[Path | None, events_option()] = None,
     hold: Annotated[

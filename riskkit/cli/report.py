@@ -33,8 +33,9 @@ def report(
             metavar="DIR",
             help="Reports folder: DIR/index.html (the whole report on one page), "
             "DIR/study.toml (the effective configuration) and one folder of CSVs per part "
-            "(DIR/event_study/, DIR/event_simulation/, DIR/risk/, DIR/stop_loss/, "
-            "DIR/pivot_event/), the folders the single commands write with the same --out",
+            "(DIR/event_study/, DIR/event_methods/, DIR/event_simulation/, DIR/risk/, "
+            "DIR/stop_loss/, DIR/pivot_event/, DIR/pivot_portfolio/), the folders the single "
+            "commands write with the same --out",
         ),
     ] = DEFAULT_OUT,
     config: Annotated[

@@ -14,6 +14,12 @@ from riskkit.studies.pivot_event import (
     run_pivot_events,
     trade_return_summary,
 )
+from riskkit.studies.pivot_portfolio import (
+    PivotPortfolioResult,
+    pivot_portfolio_page,
+    run_pivot_portfolio,
+    write_pivot_portfolio_page,
+)
 from riskkit.studies.stop_loss import (
     STOP_LOSS_TICKERS,
     compare_with_no_stop,
@@ -26,6 +32,7 @@ from riskkit.studies.stop_loss import (
 __all__ = [
     "STOP_LOSS_TICKERS",
     "FullReport",
+    "PivotPortfolioResult",
     "ReportStep",
     "StudyConfig",
     "btc_hedge_overlay",
@@ -34,10 +41,13 @@ __all__ = [
     "dump_config",
     "load_config",
     "pivot_event_grid",
+    "pivot_portfolio_page",
     "run_full_report",
     "run_pivot_events",
+    "run_pivot_portfolio",
     "run_stop_loss_sweep",
     "stop_loss_base_signals",
     "stop_loss_grid",
     "trade_return_summary",
+    "write_pivot_portfolio_page",
 ]

@@ -69,10 +69,12 @@ class ReportStep:
 REPORT_STEPS = (
     "data_check",
     "event_study",
+    "event_methods",
     "event_simulation",
     "risk",
     "stop_loss",
     "pivot_event",
+    "pivot_portfolio",
     "index",
 )
 
@@ -261,11 +263,14 @@ def run_full_report(
 #: Each part's heading on the page and its folder of CSVs.
 _PART_HEADINGS = {
     "event_study": ("Events: what the announcements did", "event_study"),
+    "event_methods": ("Events: after the announcements (drift, calendar time, cross-section)",
+                      "event_methods"),
     "event_simulation": ("Events: how far to trust the tests (placebo simulation)",
                          "event_simulation"),
     "risk": ("Risk", "risk"),
     "stop_loss": ("Backtests: did stop-losses help?", "stop_loss"),
     "pivot_event": ("Backtests: trading the announcements", "pivot_event"),
+    "pivot_portfolio": ("Backtests: the announcements as one portfolio", "pivot_portfolio"),
 }  # fmt: skip
 
 
@@ -312,6 +317,27 @@ def _steps(cfg: StudyConfig, out: Path, kept: dict[str, Any]) -> dict[str, Calla
         return event_page(results, out / "event_study", audit=audit_catalog(catalog),
                           key_events=keys)  # fmt: skip
 
+    def methods() -> Page:  # long-horizon, calendar-time and cross-sectional (issue 10)
+        from riskkit.events.calendar_time import calendar_time, calendar_time_section
+        from riskkit.events.cross_section import cross_section, cross_section_section
+        from riskkit.events.long_horizon import long_horizon, long_horizon_section
+        from riskkit.report import write_csv
+
+        # on the event study's own events (the estimated ones, first model), as documented
+        # in docs/event_methods.md; BHARs need no estimation window, but the cross-section
+        # regresses the study's CARs
+        study = kept["event_study"][0]
+        lh = long_horizon(study, seed=cfg.seed, scope="firm")
+        ct = calendar_time(study, scope="firm")
+        cs = cross_section(study, scope="firm")
+        folder = out / "event_methods"
+        for name, res in (("long_horizon", lh), ("calendar_time", ct), ("cross_section", cs)):
+            write_csv(res.to_frame(), folder / f"{name}.csv")
+        kept["event_methods"] = (lh, ct, cs)
+        sections = [*long_horizon_section(lh), *calendar_time_section(ct),
+                    *cross_section_section(cs)]  # fmt: skip
+        return Page("After the announcements", sections)
+
     def placebo() -> Page:  # size and power of the tests on these names
         res = simulate(cfg.sim_events, n_trials=cfg.sim_trials, effect=cfg.sim_effect,
                        seed=cfg.seed, tickers=_simulation_firms(cfg), events=_catalog(cfg),
@@ -351,8 +377,18 @@ def _steps(cfg: StudyConfig, out: Path, kept: dict[str, Any]) -> dict[str, Calla
         kept["pivot_event"] = res
         return pivot_page(res, out / "pivot_event")
 
-    return {"event_study": events, "event_simulation": placebo, "risk": risk,
-            "stop_loss": stop_loss, "pivot_event": pivot}  # fmt: skip
+    def portfolio() -> Page:  # the pivot-event rule from one account (issue 12)
+        from riskkit.studies.pivot_portfolio import pivot_portfolio_page, run_pivot_portfolio
+
+        res = run_pivot_portfolio(events=_catalog(cfg), hold=cfg.hold, fees=cfg.fees,
+                                  slippage=cfg.slippage, source=cfg.source)  # fmt: skip
+        kept["pivot_portfolio"] = res
+        return pivot_portfolio_page(res, out / "pivot_portfolio")
+
+    return {"event_study": events, "event_methods": methods, "event_simulation": placebo,
+            "risk": risk,
+            "stop_loss": stop_loss, "pivot_event": pivot,
+            "pivot_portfolio": portfolio}  # fmt: skip
 
 
 def _simulation_firms(cfg: StudyConfig) -> list[str] | None:
@@ -433,6 +469,11 @@ def summary_groups(
             )
             groups.append((head, lines))
         groups.append(("Every firm event", caar_sentences(ev)))
+    if "event_methods" in kept:
+        lh, ct, cs = kept["event_methods"]
+        groups.append(
+            ("After the announcements", [lh.conclusion(), ct.conclusion(), cs.conclusion()])
+        )
     if "event_simulation" in kept:
         groups.append(
             ("How far to trust the tests", [simulation_sentence(kept["event_simulation"])])
@@ -441,6 +482,9 @@ def summary_groups(
         groups.append(("The riskiest name", risk_sentences(kept["risk"])))
     if "stop_loss" in kept:
         groups.append(("Did stops help?", stop_loss_sentences(kept["stop_loss"])))
+    if "pivot_portfolio" in kept:
+        groups.append(("Trading the announcements from one account",
+                       [kept["pivot_portfolio"].conclusion()]))  # fmt: skip
     return groups
 
 

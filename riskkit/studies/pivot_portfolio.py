@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -25,11 +25,15 @@ from riskkit.backtest.engine import bars_for
 from riskkit.data import load_prices
 from strategies.pivot_event import pivot_event_plan, pivot_ticker_signals
 
+if TYPE_CHECKING:
+    from riskkit.report import Page
+
 __all__ = [
     "DEFAULT_BORROW",
     "PivotPortfolioResult",
     "run_pivot_portfolio",
     "write_pivot_portfolio_page",
+    "pivot_portfolio_page",
 ]
 
 #: Annual borrow rates assumed for shorts (no borrow data ship with riskkit): the miners
@@ -398,7 +402,13 @@ def _equity_figure(res: PivotPortfolioResult) -> Any:
 def write_pivot_portfolio_page(res: PivotPortfolioResult, out_dir: str | Path) -> Path:
     """Write ``pivot_portfolio.html`` and its CSVs (runs, risk, trades, equity, plan) into
     ``out_dir``; return the page's path."""
-    from riskkit.report import Section, render_page, write_csv
+    return pivot_portfolio_page(res, out_dir).write(Path(out_dir) / "pivot_portfolio.html")
+
+
+def pivot_portfolio_page(res: PivotPortfolioResult, out_dir: str | Path) -> Page:
+    """Write the pivot-portfolio CSVs (runs, risk, trades, fills, equity, plan) into
+    ``out_dir`` and return its page (written alone or nested in ``riskkit report``)."""
+    from riskkit.report import Page, Section, write_csv
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -479,5 +489,4 @@ def write_pivot_portfolio_page(res: PivotPortfolioResult, out_dir: str | Path) -
         "BTC level": f"{st['btc_level']:,.0f} USD",
         "contract": res.main.settings["contract"],
     }
-    return render_page("Pivot-event portfolio", sections=sections, meta=meta,
-                       out_path=out / "pivot_portfolio.html")  # fmt: skip
+    return Page("Pivot-event portfolio", sections, meta)
