@@ -201,8 +201,9 @@ def event_study(
     Raises
     ------
     DataError
-        Bad events, windows, model or factors. Events that cannot be estimated are not an
-        error: they are skipped, listed in ``result.skipped`` with the reason and warned
+        Bad events, windows, model or factors; an unknown test name, ``bootstrap < 1``,
+        unknown ``bootstrap_weights``, or ``tests=`` with estudy2 conventions. Events that
+        cannot be estimated are not an error: they are skipped, listed in ``result.skipped`` with the reason and warned
         about (one warning each for the first 20, then one line for the rest). Reasons:
         day 0 outside the returns or without a return, fewer than
         ``min_estimation_obs`` complete estimation days, an estimation residual standard
