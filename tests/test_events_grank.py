@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as sps
 
 from riskkit import DataError
@@ -157,3 +159,26 @@ def test_grank_detects_a_planted_car_and_bad_names_are_refused():
     with pytest.raises(DataError, match="conventions='textbook'"):
         event_study(ev, returns=returns, factors=factors, calendar="returns",
                     conventions="estudy2", tests="all")  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(2, 12),
+    m=st.integers(5, 60),
+    scale=st.floats(0.1, 10.0),
+)
+def test_grank_is_odd_and_scale_free(seed, n, m, scale):
+    """Negating every GSAR reverses the ranks (Z -> -Z); SCAR* = SCAR / S_SCAR does not
+    change when every SCAR is multiplied by the same positive number."""
+    rng = np.random.default_rng(seed)
+    sar = rng.standard_normal((m, n)).round(1)
+    scar = rng.standard_normal(n) + 0.5
+    t1, z1 = grank(sar, scar)
+    t2, z2 = grank(-sar, -scar)
+    _, z3 = grank(sar, scale * scar)
+    if np.isfinite(z1.statistic):
+        assert z2.statistic == pytest.approx(-z1.statistic, rel=1e-9, abs=1e-12)
+        assert z3.statistic == pytest.approx(z1.statistic, rel=1e-9, abs=1e-12)
+        assert 0.0 <= z1.p_value <= 1.0
+        assert (t1.statistic > 0) == (z1.statistic > 0) or z1.statistic == 0
