@@ -49,6 +49,7 @@ __all__ = [
     "MISSING",
     "column_kind",
     "column_label",
+    "value_label",
     "format_frame",
     "format_value",
 ]
@@ -151,6 +152,39 @@ _WORDS = {
     "n": "n",
     "beta": "beta",
 }
+
+
+#: Names shown for the keys a known text column holds (the CSVs keep the keys): the tests
+#: of an event study, the VaR methods. A key not listed reads as its words.
+_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "test": {
+        "cross_sectional_t": "cross-sectional t", "patell_z": "Patell Z", "bmp": "BMP",
+        "kolari_pynnonen": "Kolari-Pynnönen", "rank_cz": "Corrado-Zivney rank",
+        "generalized_sign": "generalized sign", "grank_t": "GRANK-T", "grank_z": "GRANK-Z",
+    },
+    "method": {
+        "historical": "historical", "gaussian": "Gaussian", "cornish_fisher": "Cornish-Fisher",
+        "evt": "EVT (GPD)", "fhs": "filtered historical (GARCH)",
+    },
+}  # fmt: skip
+
+
+def value_label(column: object, value: object) -> object:
+    """The name shown for a key in a known text column (``test``, ``method``).
+
+    Examples
+    --------
+    >>> value_label("test", "kolari_pynnonen"), value_label("test", "wild_bootstrap_bmp")
+    ('Kolari-Pynnönen', 'wild bootstrap BMP')
+    >>> value_label("ticker", "BTC_USD")
+    'BTC_USD'
+    """
+    names = _VALUE_LABELS.get(_key(column))
+    if names is None or not isinstance(value, str):
+        return value
+    if value in names:
+        return names[value]
+    return " ".join(_WORDS.get(w.lower(), w) for w in value.split("_") if w)
 
 
 def _key(column: object) -> str:
@@ -367,6 +401,9 @@ def format_frame(
                 kind = "count" if (values.dropna().abs() >= 1).any() else "number"
         labels.append(column_label(col) if key else "")
         kinds.append(kind)
-        columns.append([format_value(v, kind, float_format=float_format) for v in values.tolist()])
+        cells = values.tolist()
+        if kind == "text" and _key(col) in _VALUE_LABELS:
+            cells = [value_label(col, v) for v in cells]
+        columns.append([format_value(v, kind, float_format=float_format) for v in cells])
     rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
     return labels, kinds, rows

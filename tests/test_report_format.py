@@ -241,3 +241,15 @@ def test_head_tail_shows_both_ends_and_counts_the_rest():
     assert "first 5 and last 5 of 50 rows; all in" in html and 'href="cars.csv"' in html
     # the gap row sits between e4 and e45
     assert html.index(">e4<") < html.index("rows not shown") < html.index(">e45<")
+
+
+def test_known_keys_in_test_and_method_columns_read_as_names():
+    f = pd.DataFrame({"test": ["kolari_pynnonen", "rank_cz", "grank_t", "new_test_x"],
+                      "method": ["cornish_fisher", "evt", "fhs", "historical"],
+                      "p": [0.078, 0.005, 0.5, 0.2]})  # fmt: skip
+    _labels, _kinds, rows = format_frame(f)
+    assert [r[0] for r in rows] == ["Kolari-Pynnönen", "Corrado-Zivney rank", "GRANK-T",
+                                    "new test x"]  # fmt: skip
+    assert [r[1] for r in rows] == ["Cornish-Fisher", "EVT (GPD)", "filtered historical (GARCH)",
+                                    "historical"]  # fmt: skip
+    assert f["test"].iloc[0] == "kolari_pynnonen"  # the frame (and its CSV) keeps the key
