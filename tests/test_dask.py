@@ -213,6 +213,10 @@ def test_resume_from_chunk_folder_gives_the_same_table(client, bars, local, tmp_
     assert (ex["reused"], ex["computed"]) == (17, 3)
     assert "17 read from" in ex["note"]
     assert len(list(folder.glob("chunk-*.parquet"))) == 20
+    third = sweep(bars, base_signals(bars), GRID, progress=False, chunk_dir=folder, chunk_size=9,
+                  client=client)  # fmt: skip
+    assert_same_sweep(third, local)
+    assert third.settings["execution"]["note"].endswith(f"all read from {folder}")
 
 
 def test_chunk_folder_of_another_sweep_is_refused(bars, tmp_path):

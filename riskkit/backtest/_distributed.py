@@ -263,7 +263,9 @@ def _note(rec: dict[str, Any]) -> str:
         else f"on {rec.get('workers', '?')} dask worker(s) at {rec.get('scheduler', '?')}"
     )
     text = f"{rec['chunks']} chunk(s) of up to {rec['chunk_size']:,} configurations"
-    if rec["reused"]:
+    if rec["reused"] and not rec["computed"]:
+        text += f": all read from {rec['chunk_dir']}"
+    elif rec["reused"]:
         text += (
             f": {rec['reused']} read from {rec['chunk_dir']}, {rec['computed']} computed {where}"
         )
