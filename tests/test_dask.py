@@ -328,3 +328,14 @@ def test_cli_unreachable_scheduler_is_one_error_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert err.strip().startswith("error: no dask scheduler answered at 'tcp://127.0.0.1:9'")
+
+
+def test_use_client_block_runs_sweeps_without_client_on_the_cluster(client, bars, local):
+    from riskkit.backtest import use_client
+
+    with use_client(client):
+        inside = sweep(bars, base_signals(bars), GRID, progress=False, chunk_size=50)
+    after = sweep(bars, base_signals(bars), GRID, progress=False)
+    assert inside.settings["execution"]["backend"] == "dask"
+    assert after.settings["execution"]["backend"] == "local"  # the block has ended
+    assert_same_sweep(inside, local)
