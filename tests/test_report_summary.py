@@ -288,3 +288,29 @@ def test_real_run_index_opens_with_its_sentences(real_run):
         assert (real_run.out_dir / link).is_file(), link
     assert not list(real_run.out_dir.glob("*/*.html"))
     assert "2021-01-04" in page and "pandas" in page and "SOURCES.md" in page
+
+
+def _firm_row(window: str, test: str, p: float) -> dict:
+    return {"group_by": "scope", "group": "firm", "window": window, "test": test,
+            "estimate": 0.055, "statistic": 1.0, "p_value": p, "n": 33}  # fmt: skip
+
+
+def test_robust_test_sentences_quote_the_robust_tests_and_the_holm_survivors():
+    from riskkit.studies.summary import robust_test_sentences
+
+    rows = [_firm_row("[0,0]", t, p) for t, p in (
+        ("grank_t", 0.053), ("bootstrap_bmp", 0.076), ("bootstrap_kp", 0.082),
+        ("garch_bmp", 0.094), ("patell_z", 1e-9), ("garch_z", 2e-9), ("bmp", 0.067),
+        ("rank_cz", 0.0046))]  # fmt: skip
+    one = _result("market", ("market",), [], rows)
+    # Holm over the 8 p-values, by hand: 1e-9 x 8 and 2e-9 x 7 are below 5%; the next,
+    # 0.0046 x 6 = 0.028, is too; 0.053 x 5 = 0.265 is not, so the step-down stops there
+    assert robust_test_sentences([one]) == [
+        "Under the market model, on day 0: GRANK-T p = 0.053, wild-bootstrap BMP p = 0.076, "
+        "wild-bootstrap Kolari-Pynnönen p = 0.082, GARCH-standardized BMP p = 0.094.",
+        "After Holm's adjustment over the firm events' 8 tests (every window and test of the "
+        "table, one family), only Patell's Z, the GARCH-standardized Z and the rank test still "
+        "reject at 5% under every model.",
+    ]
+    # without the robust tests (the default battery) there is nothing to say
+    assert robust_test_sentences([_result("market", ("market",), [], rows[4:])]) == []

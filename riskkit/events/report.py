@@ -198,8 +198,16 @@ def event_page(
         if len(cars):
             keep = ["event_id", "window", "window_used", "car", "car_se", "t", "p", "bhar",
                     "ghk_p", "nobs", "note"]  # fmt: skip
+            by_car = cars[keep].sort_values("car", ascending=False, kind="stable")
             sections.append(
-                Section(f"Per-event CARs ({m} model)", table=cars[keep], csv=f"cars_{m}.csv")
+                Section(
+                    f"Per-event CARs ({m} model)",
+                    table=by_car,
+                    csv=f"cars_{m}.csv",
+                    head_tail=True,
+                    note="Sorted by CAR: the largest and the most negative (every event and "
+                    "window in the CSV).",
+                )
             )
         note = "; ".join(res.notes) if res.notes else None
         if len(res.skipped):

@@ -37,7 +37,9 @@ _DIRECTIONS = ("type", "reaction")
 class StudyConfig:
     """Everything ``riskkit report`` runs with; the defaults are the bundled study.
 
-    ``events=None`` is the bundled catalog; ``key_events=()`` lets the report pick the
+    ``tests``: ``("all",)`` every test of :func:`~riskkit.events.event_study` (the
+    default: GRANK, wild bootstrap and GARCH-standardized tests too), ``("default",)``
+    the six textbook tests, or names. ``events=None`` is the bundled catalog; ``key_events=()`` lets the report pick the
     announcements to single out (the bundled two when present, else the largest day-0
     reactions); ``weights=()`` is an equal-weight portfolio; ``base_dir`` is the folder
     relative paths in the file were resolved against.
@@ -54,6 +56,7 @@ class StudyConfig:
     estimation: int = 250
     gap: int = 10
     key_events: tuple[str, ...] = ()
+    tests: tuple[str, ...] = ("all",)
     sim_trials: int = 250
     sim_events: int = 30
     sim_effect: float = 0.05
@@ -83,6 +86,12 @@ class StudyConfig:
     def stop_loss_tickers(self) -> tuple[str, ...]:
         """The stop-loss study's tickers: ``[stop_loss] tickers``, else the universe."""
         return self.stop_tickers or self.tickers
+
+    def event_tests(self) -> str | tuple[str, ...] | None:
+        """The ``tests=`` argument of :func:`~riskkit.events.event_study`."""
+        if self.tests == ("default",):
+            return None
+        return "all" if self.tests == ("all",) else self.tests
 
     def weights_by_ticker(self) -> dict[str, float] | None:
         """The portfolio weights keyed by ticker (None: equal weights)."""
@@ -190,6 +199,7 @@ def _schema(base: Path) -> dict[str, dict[str, tuple[str, Callable[[str, Any], A
             "estimation": ("estimation", lambda w, v: _int(w, v, 20)),
             "gap": ("gap", _int),
             "key_events": ("key_events", lambda w, v: _list(w, v, _str, empty=True)),
+            "tests": ("tests", _tests),
         },
         "simulation": {
             "trials": ("sim_trials", _int),
@@ -231,6 +241,13 @@ def _schema(base: Path) -> dict[str, dict[str, tuple[str, Callable[[str, Any], A
             "direction": ("direction", lambda w, v: _str(w, v, _DIRECTIONS)),
         },
     }
+
+
+def _tests(where: str, v: Any) -> tuple[str, ...]:
+    """``"all"`` (every test), ``"default"`` (the six textbook tests) or a list of names."""
+    if v in ("all", "default"):
+        return (v,)
+    return _list(where, v, _str)
 
 
 def pct_signed(where: str, v: Any) -> float:

@@ -309,7 +309,8 @@ def _steps(cfg: StudyConfig, out: Path, kept: dict[str, Any]) -> dict[str, Calla
         catalog = _catalog(cfg)
         results = [
             event_study(catalog, model=m, windows=cfg.windows, estimation=cfg.estimation,
-                        gap=cfg.gap, universe=universe, market=cfg.market)
+                        gap=cfg.gap, universe=universe, market=cfg.market,
+                        tests=cfg.event_tests(), seed=cfg.seed)
             for m in cfg.models
         ]  # fmt: skip
         kept["event_study"], kept["catalog"] = results, catalog
@@ -445,6 +446,7 @@ def summary_groups(
         caar_sentences,
         key_event_sentences,
         risk_sentences,
+        robust_test_sentences,
         simulation_sentence,
         stop_loss_sentences,
     )
@@ -468,7 +470,7 @@ def summary_groups(
                 else "The largest reactions"
             )
             groups.append((head, lines))
-        groups.append(("Every firm event", caar_sentences(ev)))
+        groups.append(("Every firm event", caar_sentences(ev) + robust_test_sentences(ev)))
     if "event_methods" in kept:
         lh, ct, cs = kept["event_methods"]
         groups.append(

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALPHA",
     "caar_sentences",
+    "robust_test_sentences",
     "config_description",
     "event_label",
     "key_event_sentences",
@@ -154,6 +155,74 @@ def key_event_sentences(
         text.append(f"At {_lvl(alpha)} the day-0 move and the three-day CAR are both {d0_where}.")
     else:
         text.append(f"At {_lvl(alpha)} the day-0 move is {d0_where}, the three-day CAR {w_where}.")
+    return text
+
+
+#: The tests of ``tests="all"`` the summary quotes (robust to the event-day variance jump).
+_ROBUST_TESTS = (("grank_t", "GRANK-T"), ("bootstrap_bmp", "wild-bootstrap BMP"),
+                 ("bootstrap_kp", "wild-bootstrap Kolari-Pynnönen"),
+                 ("garch_bmp", "GARCH-standardized BMP"))  # fmt: skip
+_TEST_NAMES = {"cross_sectional_t": "the cross-sectional t", "patell_z": "Patell's Z",
+               "bmp": "BMP", "kolari_pynnonen": "Kolari-Pynnönen", "rank_cz": "the rank test",
+               "generalized_sign": "the generalized sign test", "grank_t": "GRANK-T",
+               "grank_z": "GRANK-Z", "garch_bmp": "GARCH-standardized BMP",
+               "garch_z": "the GARCH-standardized Z", "bootstrap_bmp": "wild-bootstrap BMP",
+               "bootstrap_kp": "wild-bootstrap Kolari-Pynnönen"}  # fmt: skip
+
+
+def robust_test_sentences(
+    results: Sequence[EventStudyResult], *, window: str = "[0,0]", alpha: float = ALPHA
+) -> list[str]:
+    """The firm-event CAAR under the robust tests of ``tests="all"`` (GRANK-T, the wild
+    bootstrap of BMP and Kolari-Pynnönen, GARCH-standardized BMP), then which tests still
+    reject after Holm's adjustment over the firm events' whole test table (every window
+    and test: one family). Empty when the results hold none of those tests.
+
+    Examples
+    --------
+    See ``tests/test_report_summary.py`` (hand-built test tables, hand-written sentences).
+    """
+    text: list[str] = []
+    survivors: list[tuple[str, int, tuple[str, ...]]] = []
+    for res in results:
+        tt = res.tests(adjust=True)
+        firm = tt[(tt["group_by"] == "scope") & (tt["group"] == "firm")]
+        sub = firm[firm["window"] == window].set_index("test")
+        have = [(t, lab) for t, lab in _ROBUST_TESTS if t in sub.index]
+        if not have:
+            continue
+        pv = sub["p_value"].astype(float)
+        ps = ", ".join(f"{lab} {_p(float(pv.loc[t]))}" for t, lab in have)
+        text.append(f"Under the {model_label(res)}, {_WINDOW_WORDS.get(window, window)}: {ps}.")
+        held = firm[firm["p_holm"] <= alpha]
+        survivors.append(
+            (model_label(res), len(firm),
+             tuple(sorted({_TEST_NAMES.get(str(t), str(t)) for t in held["test"]})))
+        )  # fmt: skip
+    if not text:
+        return []
+    n = survivors[0][1]
+    kept = {names for _, _, names in survivors}
+    if len(kept) == 1:
+        names = next(iter(kept))
+        tail = (f"only {_join(list(names))} still reject{'s' if len(names) == 1 else ''}"
+                if names else "no test still rejects")  # fmt: skip
+        text.append(
+            f"After Holm's adjustment over the firm events' {n} tests (every window and test "
+            f"of the table, one family), {tail} at {_lvl(alpha)} under "
+            + ("both models" if len(survivors) == 2 else "every model")
+            + (
+                " (both take the event-day variance from the estimation window, which the "
+                "announcements' jump in variance breaks)."
+                if set(names) == {"Patell's Z", "the GARCH-standardized Z"}
+                else "."
+            )
+        )
+    else:
+        for lab, k, held_names in survivors:
+            tail = _join(list(held_names)) if held_names else "none"
+            text.append(f"After Holm's adjustment over {k} tests, still rejecting under the "
+                        f"{lab}: {tail}.")  # fmt: skip
     return text
 
 
