@@ -104,6 +104,15 @@ def event_study_command(
             "several (default: every bundled miner)",
         ),
     ] = None,
+    tests: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tests",
+            help="Tests to run: all (adds GRANK-T/Z, the wild bootstrap of BMP and "
+            "Kolari-Pynnonen, GARCH-standardized BMP and Z), default (the six textbook "
+            "tests) or test names; repeat the option for several names (default: default)",
+        ),
+    ] = None,
 ) -> None:
     """Abnormal returns, CARs and tests of the events (default windows -1,1 0,0 0,5);
     writes DIR/event_study/event_study.html and its CSVs."""
@@ -117,7 +126,8 @@ def event_study_command(
             results = [
                 event_study(str(events) if events else None, model=m, estimation=estimation,
                             gap=gap, windows=wins, min_estimation_obs=min_obs,
-                            conventions=conventions, placebo=placebo, universe=universe)  # type: ignore[arg-type]
+                            conventions=conventions, placebo=placebo, universe=universe,
+                            tests=_tests_arg(tests))  # type: ignore[arg-type]
                 for m in models
             ]  # fmt: skip
             audit = audit_catalog(str(events) if events else None)
@@ -128,6 +138,24 @@ def event_study_command(
             if len(key):
                 typer.echo(key.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
             say_written(folder, path)
+
+
+def _tests_arg(tests: list[str] | None) -> str | list[str] | None:
+    """``--tests`` as event_study's ``tests=``: None (the default six), "all", or names."""
+    from riskkit import DataError
+    from riskkit.events import ALL_TESTS
+
+    if not tests or tests == ["default"]:
+        return None
+    if tests == ["all"]:
+        return "all"
+    bad = [t for t in tests if t not in ALL_TESTS]
+    if bad:
+        raise DataError(
+            f"--tests {' '.join(bad)}: unknown test; use all, default or names among "
+            + ", ".join(ALL_TESTS)
+        )
+    return tests
 
 
 def event_simulate_command(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from riskkit.events import bootstrap, estudy2, garch_ar, grank, multiple, stats
+from riskkit.events._engine import ALL_TESTS
 from riskkit.events.calendar_time import (
     CalendarTimeResult,
     calendar_time,
@@ -36,6 +37,7 @@ from riskkit.events.simulate import SimulationResult, simulate
 from riskkit.events.study import bundled_returns_and_factors, event_study
 
 __all__ = [
+    "ALL_TESTS",
     "MODELS",
     "TIMINGS",
     "CalendarTimeResult",
