@@ -98,7 +98,7 @@ def _closes() -> pd.DataFrame:
     idx = pd.date_range("2024-01-01", periods=400, freq="D")
     rng = np.random.default_rng(3)
     btc = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.02, 400))), index=idx)
-    eq = btc.where(idx.dayofweek < 5)
+    eq = btc.where(idx.day_of_week < 5)
     late = eq.copy()
     late.iloc[:120] = np.nan  # listed later
     late.iloc[-30:] = np.nan  # delisted
