@@ -8,6 +8,7 @@ events file (the issue's "Must show"), on a reduced grid so that it stays short.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -164,3 +165,31 @@ walk_forward = [252, 126]
     assert "The largest reactions" in page
     # the effective configuration is written beside the page and reads back the same
     assert load_config(out / "study.toml") == cfg.with_overrides(base_dir=cfg.base_dir)
+
+
+def test_report_rerun_drops_its_stale_files_and_keeps_the_users(tmp_path, monkeypatch):
+    """``riskkit report`` cleans each part folder as the single commands do: a file an
+    earlier riskkit run wrote there and this run did not is removed; a user's file stays.
+    The main job itself is replaced by a stub that writes one CSV (the wiring is tested)."""
+    import riskkit.studies
+    from riskkit.studies.full_report import PART_FOLDERS, FullReport
+
+    out = tmp_path / "reports"
+    folder = out / "event_study"
+    folder.mkdir(parents=True)
+    (folder / "cars_old_model.csv").write_text("x\n")  # an earlier run's output
+    os.utime(folder / "cars_old_model.csv", (1_700_000_000, 1_700_000_000))  # (an hour ago+)
+    (folder / ".riskkit-files").write_text("cars_old_model.csv\n")
+    (folder / "my_notes.txt").write_text("mine\n")  # never written by riskkit
+
+    def fake_run(out_dir, *, config, on_step):
+        (Path(out_dir) / "event_study" / "cars_market.csv").write_text("y\n")
+        (Path(out_dir) / "index.html").write_text("<html></html>")
+        return FullReport(Path(out_dir), Path(out_dir) / "index.html", {}, {}, {}, ())
+
+    monkeypatch.setattr(riskkit.studies, "run_full_report", fake_run)
+    run = CliRunner().invoke(app, ["report", "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    assert sorted(p.name for p in folder.iterdir()) == [".riskkit-files", "cars_market.csv",
+                                                        "my_notes.txt"]  # fmt: skip
+    assert "event_study" in PART_FOLDERS and "pivot_portfolio" in PART_FOLDERS

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from riskkit.cli._common import check_out_dir, guarded
+from riskkit.cli._common import check_out_dir, guarded, part_folder
 from riskkit.cli._options import (
     DEFAULT_OUT,
     SOURCE_HELP,
@@ -69,6 +70,7 @@ def report(
     """
     from riskkit.studies import run_full_report
     from riskkit.studies.config import StudyConfig, load_config
+    from riskkit.studies.full_report import PART_FOLDERS
 
     with guarded():
         check_out_dir(out)
@@ -79,7 +81,11 @@ def report(
             source=source,
             sim_trials=trials,
         )
-        with _Progress() as progress:
+        # each part's folder drops the files an earlier run wrote there and this one did not
+        # (a CSV of a model no longer studied, a single command's older page)
+        with contextlib.ExitStack() as folders, _Progress() as progress:
+            for part in PART_FOLDERS:
+                folders.enter_context(part_folder(out, part))
             result = run_full_report(out, config=cfg, on_step=progress.step)
         console.print()
         for sentence in result.sentences:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from riskkit.events.results import EventStudyResult
     from riskkit.studies.config import StudyConfig
 
-__all__ = ["FullReport", "ReportStep", "pick_key_events", "run_full_report"]
+__all__ = ["PART_FOLDERS", "FullReport", "ReportStep", "pick_key_events", "run_full_report"]
 
 
 def warnings_html(messages: list[str]) -> str:
@@ -272,6 +272,11 @@ _PART_HEADINGS = {
     "pivot_event": ("Backtests: trading the announcements", "pivot_event"),
     "pivot_portfolio": ("Backtests: the announcements as one portfolio", "pivot_portfolio"),
 }  # fmt: skip
+
+
+#: The folder of each part's CSVs under the report's folder (the single commands use the
+#: same ones with the same ``--out``).
+PART_FOLDERS = tuple(folder for _heading, folder in _PART_HEADINGS.values())
 
 
 def _part_note(name: str, kept: dict[str, Any]) -> str | None:
