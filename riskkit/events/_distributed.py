@@ -10,20 +10,37 @@ process gives, so the same ``chunk_size`` gives the same tables locally and on a
 of workers. On a cluster (:func:`riskkit._cluster.map_chunks`) the returns, factors and
 the sampler are scattered to each worker once; a chunk's task carries its trials' seeds
 and returns their p-value rows, draws and counts.
+
+:func:`estimate_in_batches` is the per-event half of ``event_study(..., client=)``: the
+catalog is cut into batches of ``chunk_size`` consecutive events, each batch is one
+:func:`riskkit.events._engine.estimate` call on a worker (the return, factor and mask
+panels scattered to each worker once; a task carries its events' firm, day-0 row and two
+flags, 18 bytes an event) and brings back its events' rows of every per-event array. Every
+per-event number depends on that event's rows of the panels only, so the arrays, put back
+in catalog order, are the ones a single ``estimate`` call gives, bit for bit; the grouped
+tests then run locally on them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from riskkit.events import _engine
 from riskkit.events._trials import stacked_trials
 
-__all__ = ["TrialContext", "run_trial_chunk", "run_trials"]
+__all__ = [
+    "EventPanel",
+    "TrialContext",
+    "estimate_batch",
+    "estimate_in_batches",
+    "run_trial_chunk",
+    "run_trials",
+]
 
 
 @dataclass(frozen=True)
@@ -131,3 +148,101 @@ def run_trials(
     rows = [r for p in parts for r in p["short"]]
     rows.sort(key=(lambda r: (r[0], r[1])) if ctx.spacing else (lambda r: (r[1], r[0])))
     return pv, draws, log, [r[2] for r in rows], execution
+
+
+#: Per-event arrays of :class:`~riskkit.events._engine.Estimates` (rows = events).
+_EVENT_FIELDS = ("status", "params", "xtx_inv", "sigma2", "nobs", "df", "resid", "first",
+                 "last", "base", "p0", "ret", "expected", "ar", "firm", "theta")  # fmt: skip
+#: Per-event arrays of each :class:`~riskkit.events._engine.WindowResult`.
+_WINDOW_FIELDS = ("b_used", "car", "var", "t", "p", "df", "bhar", "ghk_p", "length")
+
+
+@dataclass(frozen=True)
+class EventPanel:
+    """What every event batch needs (scattered once to each worker): the ``T x F`` return
+    panel ``y``, the ``T x q`` factors ``x``, the estimation mask ``ok``, the same-firm
+    window mask ``cut``, whether any event of the whole study is widened, and the keyword
+    options of :func:`~riskkit.events._engine.estimate`."""
+
+    y: np.ndarray
+    x: np.ndarray
+    ok: np.ndarray
+    cut: np.ndarray
+    widen_any: bool
+    options: dict[str, Any]
+
+
+def _with_widened_stub(batch: tuple[np.ndarray, ...], widen_any: bool) -> tuple[np.ndarray, ...]:
+    """``batch`` plus one event that is never fitted but widened when the study has a
+    widened event and the batch none: ``estimate`` sizes its event-time columns
+    (``a_min..b_max + 1``) by ``widened.any()`` over the events it is given."""
+    firm, p0, valid, widened = batch
+    if not widen_any or widened.any():
+        return batch
+    return (np.append(firm, 0), np.append(p0, -1), np.append(valid, False),
+            np.append(widened, True))  # fmt: skip
+
+
+def estimate_batch(panel: EventPanel, batch: tuple[np.ndarray, ...]) -> dict[str, Any]:
+    """One batch ``(firm, p0, valid, widened)`` of events through ``_engine.estimate``.
+
+    Returns ``events`` (each per-event array of the fit, the batch's rows) and ``windows``
+    (one dict of per-event arrays a window).
+    """
+    n = batch[0].size
+    firm, p0, valid, widened = _with_widened_stub(batch, panel.widen_any)
+    est = _engine.estimate(panel.y, panel.x, panel.ok, panel.cut, firm, p0, valid, widened,
+                           **panel.options)  # fmt: skip
+    return {
+        "events": {f: getattr(est, f)[:n] for f in _EVENT_FIELDS},
+        "windows": [{f: getattr(w, f)[:n] for f in _WINDOW_FIELDS} for w in est.windows],
+    }
+
+
+def estimate_in_batches(
+    client: Any,
+    y: np.ndarray,
+    x: np.ndarray,
+    ok: np.ndarray,
+    cut: np.ndarray,
+    firm: np.ndarray,
+    p0: np.ndarray,
+    valid: np.ndarray,
+    widened: np.ndarray,
+    *,
+    chunk_size: int,
+    retries: int = 3,
+    **options: Any,
+) -> tuple[_engine.Estimates, dict[str, Any]]:
+    """``_engine.estimate(y, x, ok, cut, firm, p0, valid, widened, **options)`` in batches
+    of ``chunk_size`` events on ``client``'s workers, and how it ran.
+
+    The batches' rows are concatenated in catalog order; the study-wide arrays (``y``,
+    ``ok``, the regressors ``z``, ``taus``) come from a local ``estimate`` call on one
+    never-fitted event. Returns the :class:`~riskkit.events._engine.Estimates` a single
+    local call gives (equal bit for bit) and the execution record (``backend``,
+    ``chunk_size``, ``chunks``, scheduler, workers, ``rerun_chunks``, seconds, ``note``).
+    """
+    from riskkit._cluster import map_chunks
+
+    n = firm.size
+    widen_any = bool(widened.any())
+    panel = EventPanel(y, x, ok, cut, widen_any, dict(options))
+    starts = range(0, max(n, 1), chunk_size)  # an empty catalog: one empty batch
+    batches = [tuple(a[k : k + chunk_size] for a in (firm, p0, valid, widened)) for k in starts]
+    parts, run = map_chunks(client, estimate_batch, panel, batches, name="event-study",
+                            retries=retries)  # fmt: skip
+    stub = (np.zeros(1, np.int64), np.full(1, -1, np.int64), np.zeros(1, bool),
+            np.full(1, widen_any))  # fmt: skip
+    frame = _engine.estimate(y, x, ok, cut, *stub, **options)
+    events: dict[str, Any] = {f: np.concatenate([p["events"][f] for p in parts])
+                              for f in _EVENT_FIELDS}  # fmt: skip
+    windows = []
+    for i, w in enumerate(frame.windows):
+        cols: dict[str, Any] = {f: np.concatenate([p["windows"][i][f] for p in parts])
+                                for f in _WINDOW_FIELDS}  # fmt: skip
+        windows.append(replace(w, **cols))
+    est = replace(frame, windows=tuple(windows), **events)
+    execution = {"backend": "dask", "chunk_size": chunk_size, "chunks": len(batches)}
+    execution.update({k: v for k, v in run.as_dict().items() if k != "chunks"})
+    return est, execution

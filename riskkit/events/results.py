@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,10 @@ class EventStudyResult:
         their window in its estimation window, and how many windows overlap its own.
     notes
         Plain-text remarks printed with the summary.
+    execution
+        How the per-event fits ran: ``backend`` (``"local"`` or ``"dask"``); on a cluster
+        also ``chunk_size``, ``chunks``, the scheduler, workers and ``rerun_chunks``
+        (batches sent to a worker more than once, also named in :attr:`notes`).
     """
 
     model: str
@@ -69,6 +73,7 @@ class EventStudyResult:
     skipped: pd.DataFrame
     overlaps: pd.DataFrame
     notes: tuple[str, ...] = ()
+    execution: dict[str, Any] = field(default_factory=dict)
 
     def _n_overlapping(self) -> int:
         ov = self.overlaps
