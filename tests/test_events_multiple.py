@@ -103,3 +103,16 @@ def test_result_and_report_carry_adjusted_p_and_the_star_rule(tmp_path):
     assert "Signif." not in page  # no star from an unadjusted p on the page
     csv = pd.read_csv(tmp_path / "tests_market.csv")
     assert {"p_holm", "p_bh", "stars"} <= set(csv.columns)
+
+
+def test_holm_equals_statsmodels_multipletests():
+    """Holm is written out (statsmodels' Holm branch runs gc.collect() on every call);
+    it must give statsmodels' numbers, ties and p-values near 1 included."""
+    from statsmodels.stats.multitest import multipletests
+
+    from riskkit.events.multiple import _holm
+
+    rng = np.random.default_rng(7)
+    for p in (BH_1995, [0.3, 0.3, 0.01, 0.9, 0.01], rng.uniform(size=40), [0.5]):
+        p = np.asarray(p, dtype=float)
+        assert _holm(p).tolist() == pytest.approx(multipletests(p, method="holm")[1], abs=1e-15)

@@ -39,6 +39,26 @@ def stars(p: float) -> str:
     return "***" if p <= 0.01 else "**" if p <= 0.05 else "*" if p <= 0.10 else ""
 
 
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values, ``max_{l <= j} min(1, (m - l + 1) p_(l))``.
+
+    Written out (three numpy lines, statsmodels' formula) because statsmodels 0.14's
+    ``multipletests(method="holm")`` runs a full ``gc.collect()`` on every call: 0.2 s a
+    call in the main job's process, 8 s for its 40 families. The tests compare it with
+    ``multipletests`` and with a hand loop.
+
+    Examples
+    --------
+    >>> _holm(np.array([0.01, 0.04, 0.03])).round(4).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    order = np.argsort(p, kind="stable")
+    steps = p[order] * np.arange(p.size, 0, -1)
+    out = np.empty_like(p, dtype=float)
+    out[order] = np.minimum(np.maximum.accumulate(steps), 1.0)
+    return out
+
+
 def adjust_pvalues(
     table: pd.DataFrame, *, by: Sequence[str] = ("group_by", "group")
 ) -> pd.DataFrame:
@@ -105,7 +125,7 @@ def adjust_pvalues(
     for f in np.unique(fam):
         rows = np.flatnonzero((fam == f) & np.isfinite(p))
         if rows.size:
-            holm[rows] = multipletests(p[rows], method="holm")[1]
+            holm[rows] = _holm(p[rows])
             bh[rows] = multipletests(p[rows], method="fdr_bh")[1]
     out["p_holm"] = holm
     out["p_bh"] = bh
