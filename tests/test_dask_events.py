@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster
+from dask_cluster import local_client
 
 from riskkit import DataError
 from riskkit.events import bundled_returns_and_factors, event_study
@@ -28,12 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def client():
-    with (
-        LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
-                     death_timeout=60) as cluster,
-        Client(cluster, timeout=60) as c,
-    ):  # fmt: skip
-        c.wait_for_workers(2, timeout=60)
+    with local_client() as c:
         yield c
 
 

@@ -356,9 +356,16 @@ def rank_sums(resid, sorted_resid, ar, a_min, a, b_ev, take, gid, n_groups, n_ro
                     if grp >= 0:
                         sums[ch, grp, row] += u_val
                         cnts[ch, grp, row] += 1.0
+    return sum_chunks(sums, cnts)
+
+
+@njit(cache=True, error_model="numpy")
+def sum_chunks(sums, cnts):
+    """Add up the per-chunk partial sums and counts of a chunked prange (chunk 0 first,
+    always in the same order, so the result does not depend on the threads)."""
     tot = sums[0].copy()
     tot_c = cnts[0].copy()
-    for ch in range(1, n_chunks):
+    for ch in range(1, sums.shape[0]):
         tot += sums[ch]
         tot_c += cnts[ch]
     return tot, tot_c

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from riskkit.events._kernels import _below
+from riskkit.events._kernels import _below, sum_chunks
 
 __all__ = ["grank_sums"]
 
@@ -60,9 +60,4 @@ def grank_sums(resid, sorted_resid, v, take, codes, n_groups, n_chunks):
                     eq += 1
                 sums[ch, g, s] += (less + 0.5 * (eq + 1.0)) / denom - 0.5
                 cnts[ch, g, s] += 1.0
-    tot = sums[0].copy()
-    tot_c = cnts[0].copy()
-    for ch in range(1, n_chunks):
-        tot += sums[ch]
-        tot_c += cnts[ch]
-    return tot, tot_c
+    return sum_chunks(sums, cnts)
