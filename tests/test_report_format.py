@@ -1,6 +1,6 @@
 """Issue 13, item 2: tables on the pages are formatted by meaning; the CSVs stay raw.
 
-Every expected string below is written by hand from the rule in riskkit/report/format.py.
+Every expected string below is written by hand from the rule in riskkit/_format.py.
 """
 
 from __future__ import annotations
