@@ -172,30 +172,18 @@ class EventPanel:
     options: dict[str, Any]
 
 
-def _with_widened_stub(batch: tuple[np.ndarray, ...], widen_any: bool) -> tuple[np.ndarray, ...]:
-    """``batch`` plus one event that is never fitted but widened when the study has a
-    widened event and the batch none: ``estimate`` sizes its event-time columns
-    (``a_min..b_max + 1``) by ``widened.any()`` over the events it is given."""
-    firm, p0, valid, widened = batch
-    if not widen_any or widened.any():
-        return batch
-    return (np.append(firm, 0), np.append(p0, -1), np.append(valid, False),
-            np.append(widened, True))  # fmt: skip
-
-
 def estimate_batch(panel: EventPanel, batch: tuple[np.ndarray, ...]) -> dict[str, Any]:
     """One batch ``(firm, p0, valid, widened)`` of events through ``_engine.estimate``.
 
     Returns ``events`` (each per-event array of the fit, the batch's rows) and ``windows``
     (one dict of per-event arrays a window).
     """
-    n = batch[0].size
-    firm, p0, valid, widened = _with_widened_stub(batch, panel.widen_any)
+    firm, p0, valid, widened = batch
     est = _engine.estimate(panel.y, panel.x, panel.ok, panel.cut, firm, p0, valid, widened,
-                           **panel.options)  # fmt: skip
+                           widen_any=panel.widen_any, **panel.options)  # fmt: skip
     return {
-        "events": {f: getattr(est, f)[:n] for f in _EVENT_FIELDS},
-        "windows": [{f: getattr(w, f)[:n] for f in _WINDOW_FIELDS} for w in est.windows],
+        "events": {f: getattr(est, f) for f in _EVENT_FIELDS},
+        "windows": [{f: getattr(w, f) for f in _WINDOW_FIELDS} for w in est.windows],
     }
 
 
@@ -233,8 +221,8 @@ def estimate_in_batches(
     parts, run = map_chunks(client, estimate_batch, panel, batches, name="event-study",
                             retries=retries)  # fmt: skip
     stub = (np.zeros(1, np.int64), np.full(1, -1, np.int64), np.zeros(1, bool),
-            np.full(1, widen_any))  # fmt: skip
-    frame = _engine.estimate(y, x, ok, cut, *stub, **options)
+            np.zeros(1, bool))  # fmt: skip
+    frame = _engine.estimate(y, x, ok, cut, *stub, widen_any=widen_any, **options)
     events: dict[str, Any] = {f: np.concatenate([p["events"][f] for p in parts])
                               for f in _EVENT_FIELDS}  # fmt: skip
     windows = []

@@ -182,12 +182,16 @@ def estimate(
     min_obs: int,
     windows: Sequence[tuple[int, int]],
     plant: float = 0.0,
+    widen_any: bool | None = None,
 ) -> Estimates:
     """Fit every event and compute every window (see the module docstring).
 
     ``plant`` is added to each event's own day-0 return (placebo studies: an abnormal
     return of known size). Only the event's own window sees it, as when it is added to
     the returns and no other same-firm event's estimation window contains that day.
+    ``widen_any``: whether the event-time columns reach one session past the last window
+    (a widened event anywhere in the study); None reads it from ``widened``. A batch of a
+    larger study passes the study's value, so that every batch has the study's columns.
     """
     params, xtx_inv, sigma2, nobs, status, resid, first, last = K.fit_events(
         y, x, ok, cut, firm, p0, valid, estimation, gap, min_obs, model
@@ -203,7 +207,7 @@ def estimate(
     df = (nobs - k).astype(float)
     fitted = status == 0
     a_min = min(a for a, _ in windows)
-    b_all = max(b for _, b in windows) + int(widened.any())
+    b_all = max(b for _, b in windows) + int(widened.any() if widen_any is None else widen_any)
     ret, exp, ar = K.event_window(y, x, firm, p0, fitted, params, a_min, b_all, model)
     if plant != 0.0 and a_min <= 0 <= b_all:
         ret[:, -a_min] += plant
