@@ -34,10 +34,13 @@ __all__ = [
     "AmbiguityOpt",
     "DEFAULT_OUT",
     "FeesOpt",
+    "HoldOpt",
     "ModelName",
     "SlippageOpt",
     "SourceName",
     "SourceOpt",
+    "StopOpt",
+    "TargetOpt",
     "events_option",
     "out_option",
     "SchedulerOpt",
@@ -73,6 +76,14 @@ AmbiguityOpt = Annotated[
         "stop fills at its level), optimistic (the target fills) or pessimistic (the stop "
         "fills at the bar's worst price)",
     ),
+]
+
+HoldOpt = Annotated[int, typer.Option("--hold", min=1, help="Sessions held after the entry open")]
+StopOpt = Annotated[
+    float | None, typer.Option("--stop", min=0.0, help="Stop-loss, a fraction (0.15)")
+]
+TargetOpt = Annotated[
+    float | None, typer.Option("--target", min=0.0, help="Take-profit, a fraction (0.3)")
 ]
 
 

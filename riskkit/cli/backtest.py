@@ -17,9 +17,12 @@ from riskkit.cli._options import (
     DEFAULT_OUT,
     AmbiguityOpt,
     FeesOpt,
+    HoldOpt,
     SchedulerOpt,
     SlippageOpt,
     SourceOpt,
+    StopOpt,
+    TargetOpt,
     events_option,
     out_option,
     scheduler_client,
@@ -90,9 +93,7 @@ def stop_loss(
 @app.command("pivot-event")
 def pivot_event(
     events: Annotated[Path | None, events_option()] = None,
-    hold: Annotated[
-        int, typer.Option("--hold", min=1, help="Sessions held after the entry open")
-    ] = 5,
+    hold: HoldOpt = 5,
     direction: Annotated[
         Literal["type", "reaction", "reversal"],
         typer.Option(
@@ -101,12 +102,8 @@ def pivot_event(
             "or reversal (against it)",
         ),
     ] = "type",
-    stop: Annotated[
-        float | None, typer.Option("--stop", min=0.0, help="Stop-loss, a fraction (0.15)")
-    ] = None,
-    target: Annotated[
-        float | None, typer.Option("--target", min=0.0, help="Take-profit, a fraction (0.3)")
-    ] = None,
+    stop: StopOpt = None,
+    target: TargetOpt = None,
     hedge: Annotated[
         bool, typer.Option("--hedge", help="Add a BTC hedge sized by the pre-event beta")
     ] = False,
@@ -171,9 +168,7 @@ def pivot_event(
 @app.command("pivot-portfolio")
 def pivot_portfolio(
     events: Annotated[Path | None, events_option()] = None,
-    hold: Annotated[
-        int, typer.Option("--hold", min=1, help="Sessions held after the entry open")
-    ] = 5,
+    hold: HoldOpt = 5,
     max_positions: Annotated[
         int,
         typer.Option(
@@ -192,12 +187,8 @@ def pivot_portfolio(
     init_cash: Annotated[
         float, typer.Option("--init-cash", min=1.0, help="Starting cash of the account")
     ] = 100_000.0,
-    stop: Annotated[
-        float | None, typer.Option("--stop", min=0.0, help="Stop-loss, a fraction (0.15)")
-    ] = None,
-    target: Annotated[
-        float | None, typer.Option("--target", min=0.0, help="Take-profit, a fraction (0.3)")
-    ] = None,
+    stop: StopOpt = None,
+    target: TargetOpt = None,
     out: Annotated[Path, out_option("pivot_portfolio")] = DEFAULT_OUT,
     fees: FeesOpt = 0.001,
     slippage: SlippageOpt = 0.001,
