@@ -12,7 +12,8 @@ import pytest
 
 from riskkit.backtest.results import SweepResult
 from riskkit.events.results import EventStudyResult
-from riskkit.studies.full_report import provenance_table, summary_html
+from riskkit.studies.full_report import summary_html
+from riskkit.studies.provenance import provenance_table
 from riskkit.studies.summary import (
     caar_sentences,
     config_description,
