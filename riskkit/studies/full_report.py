@@ -310,15 +310,20 @@ def _steps(cfg: StudyConfig, out: Path, kept: dict[str, Any]) -> dict[str, Calla
 
     universe = list(cfg.event_tickers) or None
 
+    def study_catalog() -> pd.DataFrame:  # read once (in the first step that needs it)
+        if "catalog" not in kept:
+            kept["catalog"] = _catalog(cfg)
+        return kept["catalog"]
+
     def events() -> Page:
-        catalog = _catalog(cfg)
+        catalog = study_catalog()
         results = [
             event_study(catalog, model=m, windows=cfg.windows, estimation=cfg.estimation,
                         gap=cfg.gap, universe=universe, market=cfg.market,
                         tests=cfg.event_tests(), seed=cfg.seed)
             for m in cfg.models
         ]  # fmt: skip
-        kept["event_study"], kept["catalog"] = results, catalog
+        kept["event_study"] = results
         keys = pick_key_events(results, cfg.key_events, catalog=catalog)
         return event_page(results, out / "event_study", audit=audit_catalog(catalog),
                           key_events=keys)  # fmt: skip
@@ -346,7 +351,7 @@ def _steps(cfg: StudyConfig, out: Path, kept: dict[str, Any]) -> dict[str, Calla
 
     def placebo() -> Page:  # size and power of the tests on these names
         res = simulate(cfg.sim_events, n_trials=cfg.sim_trials, effect=cfg.sim_effect,
-                       seed=cfg.seed, tickers=_simulation_firms(cfg), events=_catalog(cfg),
+                       seed=cfg.seed, tickers=_simulation_firms(cfg), events=study_catalog(),
                        market=cfg.market)  # fmt: skip
         kept["event_simulation"] = res
         return simulation_page(res, out / "event_simulation")
@@ -376,7 +381,7 @@ def _steps(cfg: StudyConfig, out: Path, kept: dict[str, Any]) -> dict[str, Calla
 
     def pivot() -> Page:
         res = run_pivot_events(
-            events=_catalog(cfg), hold=cfg.hold, direction=cfg.direction, hedge=cfg.hedge,
+            events=study_catalog(), hold=cfg.hold, direction=cfg.direction, hedge=cfg.hedge,
             source=cfg.source, fees=cfg.fees, slippage=cfg.slippage,
             ambiguity=cfg.ambiguity,  # type: ignore[arg-type]
         )  # fmt: skip
@@ -386,7 +391,7 @@ def _steps(cfg: StudyConfig, out: Path, kept: dict[str, Any]) -> dict[str, Calla
     def portfolio() -> Page:  # the pivot-event rule from one account (issue 12)
         from riskkit.studies.pivot_portfolio import pivot_portfolio_page, run_pivot_portfolio
 
-        res = run_pivot_portfolio(events=_catalog(cfg), hold=cfg.hold, fees=cfg.fees,
+        res = run_pivot_portfolio(events=study_catalog(), hold=cfg.hold, fees=cfg.fees,
                                   slippage=cfg.slippage, source=cfg.source)  # fmt: skip
         kept["pivot_portfolio"] = res
         return pivot_portfolio_page(res, out / "pivot_portfolio")
